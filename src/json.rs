@@ -1,0 +1,245 @@
+//! A small JSON writer for what crosses to JS: the report, the API types and the
+//! form spec. The WASM layer hands the text to `JSON.parse` once; that is smaller
+//! and faster than building JS objects field by field or linking a serializer.
+//! `tests/json_matches_serde.rs` checks the report's text against serde's.
+
+use crate::messages::push_num;
+use crate::report::{Issue, Param, Report};
+use crate::spec::{self, ApiType, Options, API_TYPES, ENVIRONMENTS};
+
+/// JSON text being written. Commas are the caller's job, via [`Writer::sep`].
+struct Writer(String);
+
+impl Writer {
+    fn raw(&mut self, s: &str) {
+        self.0.push_str(s);
+    }
+
+    /// Writes `s` as a JSON string literal.
+    fn str(&mut self, s: &str) {
+        self.0.push('"');
+        let mut start = 0;
+        for (i, b) in s.bytes().enumerate() {
+            let escape = match b {
+                b'"' => "\\\"",
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'\r' => "\\r",
+                b'\t' => "\\t",
+                0..=0x1f => "",
+                _ => continue,
+            };
+            self.0.push_str(s.get(start..i).unwrap_or_default());
+            if escape.is_empty() {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                self.0.push_str("\\u00");
+                self.0.push(char::from(HEX[usize::from(b >> 4)]));
+                self.0.push(char::from(HEX[usize::from(b & 0xf)]));
+            } else {
+                self.0.push_str(escape);
+            }
+            start = i + 1;
+        }
+        self.0.push_str(s.get(start..).unwrap_or_default());
+        self.0.push('"');
+    }
+
+    /// `"key":`, preceded by a comma unless `first`.
+    fn key(&mut self, first: bool, k: &str) {
+        if !first {
+            self.0.push(',');
+        }
+        self.str(k);
+        self.0.push(':');
+    }
+
+    fn sep(&mut self, first: bool) {
+        if !first {
+            self.0.push(',');
+        }
+    }
+
+    fn bool(&mut self, b: bool) {
+        self.raw(if b { "true" } else { "false" });
+    }
+
+    fn num(&mut self, n: u32) {
+        push_num(&mut self.0, n);
+    }
+
+    fn str_list(&mut self, items: &[&str]) {
+        self.raw("[");
+        for (i, s) in items.iter().enumerate() {
+            self.sep(i == 0);
+            self.str(s);
+        }
+        self.raw("]");
+    }
+}
+
+fn write_issue(w: &mut Writer, item: &Issue) {
+    w.key(true, "field");
+    match &item.field {
+        Some(f) => w.str(f),
+        None => w.raw("null"),
+    }
+    w.key(false, "code");
+    w.str(item.code.as_str());
+    w.key(false, "severity");
+    w.str(item.severity.as_str());
+    w.key(false, "message");
+    w.str(&item.message);
+    if !item.params.is_empty() {
+        w.key(false, "params");
+        w.raw("{");
+        for (i, (k, v)) in item.params.0.iter().enumerate() {
+            w.key(i == 0, k);
+            match v {
+                Param::Num(n) => w.num(*n),
+                Param::Str(s) => w.str(s),
+                Param::List(l) => w.str_list(l),
+            }
+        }
+        w.raw("}");
+    }
+}
+
+/// `[item, ...]`: the items of a report, as `validateField` returns them.
+pub fn issues(items: &[Issue]) -> String {
+    let mut w = Writer(String::with_capacity(64 + items.len() * 160));
+    write_issues(&mut w, items);
+    w.0
+}
+
+fn write_issues(w: &mut Writer, items: &[Issue]) {
+    w.raw("[");
+    for (i, item) in items.iter().enumerate() {
+        w.sep(i == 0);
+        w.raw("{");
+        write_issue(w, item);
+        w.raw("}");
+    }
+    w.raw("]");
+}
+
+/// `{ valid, errors }`.
+pub fn report(r: &Report) -> String {
+    let mut w = Writer(String::with_capacity(64 + r.errors.len() * 160));
+    w.raw("{\"valid\":");
+    w.bool(r.valid);
+    w.raw(",\"errors\":");
+    write_issues(&mut w, &r.errors);
+    w.raw("}");
+    w.0
+}
+
+/// `[{ id, label, description }]` in display order.
+pub fn api_types() -> String {
+    let mut w = Writer(String::with_capacity(1024));
+    w.raw("[");
+    for (i, t) in API_TYPES.iter().enumerate() {
+        w.sep(i == 0);
+        w.raw("{");
+        w.key(true, "id");
+        w.str(t.id);
+        w.key(false, "label");
+        w.str(t.label);
+        w.key(false, "description");
+        w.str(t.description);
+        w.raw("}");
+    }
+    w.raw("]");
+    w.0
+}
+
+/// `{ apiType, fields: [...] }` for one API type, fields in display order.
+pub fn form_spec(t: &ApiType) -> String {
+    let mut w = Writer(String::with_capacity(4096));
+    w.raw("{");
+    w.key(true, "apiType");
+    w.str(t.id);
+    w.key(false, "fields");
+    w.raw("[");
+    for (i, f) in t.fields().enumerate() {
+        w.sep(i == 0);
+        w.raw("{");
+        w.key(true, "id");
+        w.str(f.id);
+        w.key(false, "label");
+        w.str(f.label);
+        w.key(false, "help");
+        w.str(f.help);
+        w.key(false, "kind");
+        w.str(f.kind.as_str());
+        w.key(false, "required");
+        w.bool(f.required);
+        w.key(false, "secret");
+        w.bool(f.secret);
+        w.key(false, "autocomplete");
+        w.str(f.autocomplete);
+        if let Some(p) = f.placeholder {
+            w.key(false, "placeholder");
+            w.str(p);
+        }
+        if let Some(n) = f.min_len {
+            w.key(false, "minLength");
+            w.num(n);
+        }
+        if let Some(n) = f.max_len {
+            w.key(false, "maxLength");
+            w.num(n);
+        }
+        if let Some(options) = f.options {
+            w.key(false, "options");
+            write_options(&mut w, t, options);
+        }
+        w.raw("}");
+    }
+    w.raw("]}");
+    w.0
+}
+
+fn write_options(w: &mut Writer, t: &ApiType, options: Options) {
+    w.raw("[");
+    match options {
+        Options::ApiTypes => {
+            for (i, o) in API_TYPES.iter().enumerate() {
+                w.sep(i == 0);
+                w.raw("{");
+                w.key(true, "value");
+                w.str(o.id);
+                w.key(false, "label");
+                w.str(o.label);
+                w.raw("}");
+            }
+        }
+        Options::Environments => {
+            for (i, e) in ENVIRONMENTS.iter().enumerate() {
+                w.sep(i == 0);
+                w.raw("{");
+                w.key(true, "value");
+                w.str(e.id);
+                w.key(false, "label");
+                w.str(e.label);
+                if let Some(url) = spec::base_url(t.id, e.id) {
+                    w.key(false, "baseUrl");
+                    w.str(url);
+                }
+                w.raw("}");
+            }
+        }
+    }
+    w.raw("]");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped() {
+        let mut w = Writer(String::new());
+        w.str("a\"b\\c\nd\u{1}e\u{7f}é");
+        assert_eq!(w.0, "\"a\\\"b\\\\c\\nd\\u0001e\u{7f}é\"");
+    }
+}

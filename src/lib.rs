@@ -1,0 +1,17 @@
+//! # billcom-connection
+//!
+//! The Bill.com connection form as data ([`spec`]), one validator over it
+//! ([`validate()`]), and, when compiled for `wasm32`, the JS API in `src/wasm/`.
+//! The same crate builds natively, so a backend runs the very same rules.
+
+pub mod json;
+pub mod messages;
+pub mod report;
+pub mod spec;
+pub mod validate;
+
+pub use report::{Code, Issue, Param, Params, Report, Severity};
+pub use validate::{validate, validate_field, Entry, UsageError, Value};
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;

@@ -1,0 +1,124 @@
+//! The English message catalogue, keyed by code (and, for `invalid_format`, by rule).
+//!
+//! Messages name the field by its label and quote only table data (limits, prefixes,
+//! option ids), never what the user typed, so a message may be logged or shown safely.
+//! A frontend that wants other words keys off `code` and `params` instead.
+//!
+//! Built with `push_str` rather than `format!`: the `core::fmt` machinery is the
+//! largest thing a WASM module can pull in.
+
+use crate::report::Code;
+use crate::spec::Rule;
+
+/// Why a value failed `invalid_format`, when it is not one of the table's rules.
+pub const RULE_UNICODE: &str = "unicode";
+
+pub(crate) fn push_num(out: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    for d in digits.iter().skip(i) {
+        out.push(char::from(*d));
+    }
+}
+
+fn sentence(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
+/// A message for a length code.
+pub fn length(code: Code, label: &str, limit: u32) -> String {
+    let mut s = sentence(&[
+        label,
+        if code == Code::TooShort { " must be at least " } else { " must be at most " },
+    ]);
+    push_num(&mut s, limit);
+    s.push_str(if limit == 1 { " character." } else { " characters." });
+    s
+}
+
+/// A message for any code but the length codes and `invalid_format`.
+pub fn plain(code: Code, label: &str) -> String {
+    let tail = match code {
+        Code::Required => " is required.",
+        Code::InvalidOption => " must be one of the listed options.",
+        Code::InvalidType => " must be text.",
+        Code::UnknownField => " is not a setting of a Bill.com connection.",
+        // Reached only by a caller mixing up helpers; still a sensible sentence.
+        Code::TooShort | Code::TooLong | Code::InvalidFormat => " is not valid.",
+    };
+    sentence(&[label, tail])
+}
+
+/// A message for `invalid_format`, by rule.
+pub fn format(rule: Option<Rule>, label: &str) -> String {
+    match rule {
+        Some(Rule::NoControlChars) => sentence(&[
+            label,
+            " must not contain control characters such as tabs or line breaks.",
+        ]),
+        Some(Rule::NoWhitespace) => sentence(&[label, " must not contain spaces."]),
+        Some(Rule::Alphanumeric) => sentence(&[label, " may contain only letters and digits."]),
+        Some(Rule::Prefix(p)) => sentence(&[label, " must begin with ", p, "."]),
+        Some(Rule::EmailExpected) => sentence(&[
+            label,
+            " is usually an email address. Check it, unless you sign in with a sync token.",
+        ]),
+        None => sentence(&[label, " contains characters that are not valid text."]),
+    }
+}
+
+/// A message for `unknown_field`, naming the key as given (a key, never a value).
+pub fn unknown_field(key: &str) -> String {
+    // A key may hold anything: keep it short and free of control characters.
+    let mut shown: String = key
+        .chars()
+        .take(40)
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect();
+    if key.chars().nth(40).is_some() {
+        shown.push('…');
+    }
+    sentence(&["\"", &shown, "\" is not a setting of a Bill.com connection."])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        for n in [0u32, 7, 10, 15, 254, 1024, u32::MAX] {
+            let mut s = String::new();
+            push_num(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+    }
+
+    #[test]
+    fn length_messages_use_singular_for_one() {
+        assert_eq!(length(Code::TooShort, "X", 1), "X must be at least 1 character.");
+        assert_eq!(length(Code::TooLong, "X", 20), "X must be at most 20 characters.");
+    }
+
+    #[test]
+    fn unknown_field_message_shortens_long_keys() {
+        let key = "k".repeat(1000);
+        let m = unknown_field(&key);
+        assert!(m.len() < 120, "{m}");
+        assert!(m.contains('…'));
+    }
+}

@@ -1,0 +1,372 @@
+//! The Bill.com connection form, as data.
+//!
+//! Everything the form knows lives in the three static tables below: [`API_TYPES`],
+//! [`ENVIRONMENTS`] and [`FIELDS`]. The validator ([`crate::validate`]) and the form
+//! spec handed to the browser are both read off these tables; adding a field or an
+//! API type is an edit here, not new code.
+
+use serde::Serialize;
+
+/// How a field is rendered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Kind {
+    Text,
+    Email,
+    Password,
+    Select,
+}
+
+impl Kind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Kind::Text => "text",
+            Kind::Email => "email",
+            Kind::Password => "password",
+            Kind::Select => "select",
+        }
+    }
+}
+
+/// What is done to a value before any rule looks at it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Normalize {
+    /// Taken as typed (passwords: a space may be part of one).
+    None,
+    /// Surrounding whitespace removed (people paste keys with stray spaces).
+    Trim,
+}
+
+/// Where a select's options come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Options {
+    /// The ids of [`API_TYPES`].
+    ApiTypes,
+    /// The ids of [`ENVIRONMENTS`], each carrying the chosen API type's base URL.
+    Environments,
+}
+
+/// A format rule. Length limits and "required" are not rules but field attributes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// No character of Unicode category Cc (tabs, newlines, NUL, DEL, C1 controls).
+    NoControlChars,
+    /// No whitespace anywhere (applied after normalization).
+    NoWhitespace,
+    /// ASCII letters and digits only.
+    Alphanumeric,
+    /// Starts with this literal.
+    Prefix(&'static str),
+    /// Looks like an email address; only a warning, since BILL also accepts a sync
+    /// token's name as the username.
+    EmailExpected,
+}
+
+impl Rule {
+    /// A short, stable name for the rule, reported in `params.rule`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Rule::NoControlChars => "no_control_chars",
+            Rule::NoWhitespace => "no_whitespace",
+            Rule::Alphanumeric => "alphanumeric",
+            Rule::Prefix(_) => "prefix",
+            Rule::EmailExpected => "email",
+        }
+    }
+
+    /// Whether breaking the rule is only a warning.
+    pub const fn warns_only(self) -> bool {
+        matches!(self, Rule::EmailExpected)
+    }
+}
+
+/// One field of the form.
+#[derive(Debug)]
+pub struct Field {
+    /// Stable id: the settings key and the DOM name.
+    pub id: &'static str,
+    pub label: &'static str,
+    pub help: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+    /// Never logged, never shown back, never persisted by the browser.
+    pub secret: bool,
+    pub autocomplete: &'static str,
+    pub placeholder: Option<&'static str>,
+    /// In Unicode scalar values (Rust `char`s), after normalization.
+    pub min_len: Option<u32>,
+    pub max_len: Option<u32>,
+    pub normalize: Normalize,
+    pub options: Option<Options>,
+    pub rules: &'static [Rule],
+}
+
+/// An API type, and the credential fields it asks for, in display order.
+#[derive(Debug)]
+pub struct ApiType {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub description: &'static str,
+    /// BILL's base URL per environment, in [`ENVIRONMENTS`] order.
+    pub base_urls: [&'static str; 2],
+    /// Field ids after the common ones (name, apiType, environment).
+    pub credentials: &'static [&'static str],
+}
+
+impl ApiType {
+    /// The base URL for an environment id, or `None` for an unknown environment.
+    pub fn base_url(&self, environment: &str) -> Option<&'static str> {
+        let index = ENVIRONMENTS.iter().position(|e| e.id == environment)?;
+        self.base_urls.get(index).copied()
+    }
+
+    /// Every field this API type shows, in display order.
+    pub fn fields(&self) -> impl Iterator<Item = &'static Field> + '_ {
+        COMMON_FIELDS
+            .iter()
+            .chain(self.credentials.iter())
+            .filter_map(|id| field(id))
+    }
+
+    /// Whether this API type shows the field.
+    pub fn has_field(&self, id: &str) -> bool {
+        COMMON_FIELDS.contains(&id) || self.credentials.contains(&id)
+    }
+}
+
+/// An environment option.
+#[derive(Debug)]
+pub struct Environment {
+    pub id: &'static str,
+    pub label: &'static str,
+}
+
+/// Shown for every API type, first.
+pub const COMMON_FIELDS: &[&str] = &["name", "apiType", "environment"];
+
+/// v3, partner and Spend & Expense share BILL's v3 gateway (production, sandbox).
+const V3_URLS: [&str; 2] = [
+    "https://gateway.prod.bill.com/connect",
+    "https://gateway.stage.bill.com/connect",
+];
+
+/// The API types, in the order the product page lists them.
+pub static API_TYPES: &[ApiType] = &[
+    ApiType {
+        id: "ap-ar-v2",
+        label: "Accounts Payable (AP) and Accounts Receivable (AR) V2",
+        description: "The original BILL API for bills, vendor payments, invoices and receivables. \
+                      Signs in with an organization ID, a user's credentials and a developer key.",
+        base_urls: ["https://api.bill.com/api/v2", "https://api-stage.bill.com/api/v2"],
+        credentials: &["organizationId", "username", "password", "devKey"],
+    },
+    ApiType {
+        id: "ap-ar-v3",
+        label: "Accounts Payable (AP) and Accounts Receivable (AR) V3",
+        description: "BILL's current AP/AR API, with more fields and workflow coverage than V2. \
+                      Same credentials as V2, served by BILL's v3 gateway.",
+        base_urls: V3_URLS,
+        credentials: &["organizationId", "username", "password", "devKey"],
+    },
+    ApiType {
+        id: "partner",
+        label: "Partner operations",
+        description: "For accountants and software partners who onboard and administer many \
+                      BILL organizations. Signs in with the partner's application key.",
+        base_urls: V3_URLS,
+        credentials: &["appKey", "username", "password"],
+    },
+    ApiType {
+        id: "spend-expense",
+        label: "Spend and expense",
+        description: "BILL Spend & Expense (formerly Divvy): cards, budgets, transactions and \
+                      reimbursements. Authenticates every call with an API token.",
+        base_urls: V3_URLS,
+        credentials: &["apiToken"],
+    },
+];
+
+/// The environment options, in display order.
+pub static ENVIRONMENTS: &[Environment] = &[
+    Environment { id: "production", label: "Production" },
+    Environment { id: "sandbox", label: "Sandbox" },
+];
+
+const KEY_RULES: &[Rule] = &[Rule::NoControlChars, Rule::NoWhitespace];
+const TEXT_RULES: &[Rule] = &[Rule::NoControlChars];
+
+/// Every field any API type uses. Order here is irrelevant; display order comes from
+/// [`COMMON_FIELDS`] and [`ApiType::credentials`].
+pub static FIELDS: &[Field] = &[
+    Field {
+        id: "name",
+        label: "Name your connection",
+        help: "A name you will recognise when you pick this connection from a list later, \
+               e.g. \"BILL production - AP\".",
+        kind: Kind::Text,
+        required: true,
+        secret: false,
+        autocomplete: "off",
+        placeholder: Some("BILL production"),
+        min_len: None,
+        max_len: Some(100),
+        normalize: Normalize::Trim,
+        options: None,
+        rules: TEXT_RULES,
+    },
+    Field {
+        id: "apiType",
+        label: "API type",
+        help: "Which of BILL's APIs this connection talks to. Each asks for different credentials.",
+        kind: Kind::Select,
+        required: true,
+        secret: false,
+        autocomplete: "off",
+        placeholder: None,
+        min_len: None,
+        max_len: None,
+        normalize: Normalize::None,
+        options: Some(Options::ApiTypes),
+        rules: &[],
+    },
+    Field {
+        id: "environment",
+        label: "Environment",
+        help: "Production is your live BILL account; Sandbox is BILL's test environment. \
+               The base URL of each is shown beside it. Older BILL pages list \
+               api-stage.bill.com as production and api-sandbox.bill.com as the sandbox: \
+               that is out of date. api-stage.bill.com is today's v2 sandbox, and \
+               api-sandbox.bill.com was shut down on 31 August 2024.",
+        kind: Kind::Select,
+        required: true,
+        secret: false,
+        autocomplete: "off",
+        placeholder: None,
+        min_len: None,
+        max_len: None,
+        normalize: Normalize::None,
+        options: Some(Options::Environments),
+        rules: &[],
+    },
+    Field {
+        id: "organizationId",
+        label: "Organization ID",
+        help: "Your BILL organization's ID, which begins with 008. BILL support gives it to \
+               you with API access; in BILL it is under Settings > Sync & Integrations > \
+               Manage Developer Keys.",
+        kind: Kind::Text,
+        required: true,
+        secret: false,
+        autocomplete: "off",
+        placeholder: Some("00801ABCDEFGHIJKLMNO"),
+        min_len: Some(15),
+        max_len: Some(20),
+        normalize: Normalize::Trim,
+        options: None,
+        rules: &[Rule::NoControlChars, Rule::Alphanumeric, Rule::Prefix("008")],
+    },
+    Field {
+        id: "username",
+        label: "Username",
+        help: "The email address you sign in to your BILL developer account with. \
+               With a sync token, enter the token's name instead.",
+        kind: Kind::Email,
+        required: true,
+        secret: false,
+        autocomplete: "off",
+        placeholder: Some("you@example.com"),
+        min_len: None,
+        max_len: Some(254),
+        normalize: Normalize::Trim,
+        options: None,
+        rules: &[Rule::NoControlChars, Rule::EmailExpected],
+    },
+    Field {
+        id: "password",
+        label: "Password",
+        help: "The password of that BILL user (or the sync token's value). It is encrypted \
+               (AES-256) when the connection is saved, never shown again, and must be \
+               entered again each time you edit this connection.",
+        kind: Kind::Password,
+        required: true,
+        secret: true,
+        autocomplete: "new-password",
+        placeholder: None,
+        min_len: None,
+        max_len: Some(256),
+        normalize: Normalize::None,
+        options: None,
+        rules: TEXT_RULES,
+    },
+    Field {
+        id: "devKey",
+        label: "Developer key",
+        help: "The developer key BILL issued for your organization, under Settings > Sync & \
+               Integrations > Manage Developer Keys (BILL support can enable it). Stored \
+               encrypted, never shown again; re-enter it when you edit this connection.",
+        kind: Kind::Password,
+        required: true,
+        secret: true,
+        autocomplete: "new-password",
+        placeholder: None,
+        min_len: None,
+        max_len: Some(256),
+        normalize: Normalize::Trim,
+        options: None,
+        rules: KEY_RULES,
+    },
+    Field {
+        id: "appKey",
+        label: "Application key",
+        help: "The application key BILL emailed you when your partner account was created. \
+               Stored encrypted, never shown again; re-enter it when you edit this connection.",
+        kind: Kind::Password,
+        required: true,
+        secret: true,
+        autocomplete: "new-password",
+        placeholder: None,
+        min_len: None,
+        max_len: Some(256),
+        normalize: Normalize::Trim,
+        options: None,
+        rules: KEY_RULES,
+    },
+    Field {
+        id: "apiToken",
+        label: "API token",
+        help: "In BILL Spend & Expense (admin role needed): Profile > My account > Settings > \
+               API tokens > Generate new token; give it a name and description, click View \
+               and copy the token (it is shown only once). Stored encrypted, never shown \
+               again; re-enter it when you edit this connection.",
+        kind: Kind::Password,
+        required: true,
+        secret: true,
+        autocomplete: "new-password",
+        placeholder: None,
+        min_len: None,
+        max_len: Some(1024),
+        normalize: Normalize::Trim,
+        options: None,
+        rules: KEY_RULES,
+    },
+];
+
+/// The API type with this id.
+pub fn api_type(id: &str) -> Option<&'static ApiType> {
+    API_TYPES.iter().find(|t| t.id == id)
+}
+
+/// The field with this id, whatever API type uses it.
+pub fn field(id: &str) -> Option<&'static Field> {
+    FIELDS.iter().find(|f| f.id == id)
+}
+
+/// Whether `id` names a secret field.
+pub fn is_secret(id: &str) -> bool {
+    field(id).is_some_and(|f| f.secret)
+}
+
+/// The base URL BILL serves an API type from in an environment.
+pub fn base_url(api_type_id: &str, environment: &str) -> Option<&'static str> {
+    api_type(api_type_id)?.base_url(environment)
+}
