@@ -7,9 +7,11 @@
 pub mod json;
 pub mod messages;
 pub mod report;
+pub mod secret;
 pub mod spec;
 pub mod validate;
 
+pub use secret::Secret;
 pub use report::{Code, Issue, Param, Params, Report, Severity};
 pub use validate::{validate, validate_field, Entry, UsageError, Value};
 

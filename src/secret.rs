@@ -1,0 +1,77 @@
+//! A secret value: a password, developer key, application key or API token.
+//!
+//! It prints as `[redacted]` through `Debug` and `Display`, is zeroized when
+//! dropped or cleared, and offers its text only through [`Secret::expose`], so a
+//! stray `{:?}` or log line cannot leak it.
+
+use std::fmt;
+use zeroize::Zeroize;
+
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Secret(value)
+    }
+
+    /// The secret's text. Call it only to put the value where it must go
+    /// (the request to the backend, the cipher on the server).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Overwrites the bytes with zeros and empties the value.
+    pub fn clear(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_display_never_show_the_value() {
+        let s = Secret::new("hunter2-very-secret".into());
+        assert_eq!(format!("{s:?}"), "[redacted]");
+        assert_eq!(format!("{s}"), "[redacted]");
+        assert_eq!(format!("{:?}", Some(&s)), "Some([redacted])");
+        assert_eq!(s.expose(), "hunter2-very-secret");
+    }
+
+    #[test]
+    fn clear_empties_the_value() {
+        let mut s = Secret::new("abc".into());
+        s.clear();
+        assert!(s.is_empty());
+        assert_eq!(s.expose(), "");
+    }
+}
