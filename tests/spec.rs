@@ -1,0 +1,122 @@
+//! The tables say what the product page and BILL's docs say, and the JSON handed
+//! to JS is exactly what serde would write for the same data.
+
+use billcom_connection::json;
+use billcom_connection::spec::{self, Kind, API_TYPES, ENVIRONMENTS, FIELDS};
+use billcom_connection::validate::{validate, Entry, Value};
+use serde_json::{json, Value as Json};
+
+#[test]
+fn api_types_are_in_seed_order_with_their_credentials() {
+    let got: Vec<_> = API_TYPES.iter().map(|t| (t.id, t.credentials)).collect();
+    let want: Vec<(&str, &[&str])> = vec![
+        ("ap-ar-v2", &["organizationId", "username", "password", "devKey"]),
+        ("ap-ar-v3", &["organizationId", "username", "password", "devKey"]),
+        ("partner", &["appKey", "username", "password"]),
+        ("spend-expense", &["apiToken"]),
+    ];
+    assert_eq!(got, want);
+    assert_eq!(API_TYPES[0].label, "Accounts Payable (AP) and Accounts Receivable (AR) V2");
+    assert_eq!(API_TYPES[2].label, "Partner operations");
+    assert_eq!(API_TYPES[3].label, "Spend and expense");
+}
+
+#[test]
+fn base_urls_are_billcom_md_not_the_seed() {
+    assert_eq!(spec::base_url("ap-ar-v2", "production"), Some("https://api.bill.com/api/v2"));
+    assert_eq!(spec::base_url("ap-ar-v2", "sandbox"), Some("https://api-stage.bill.com/api/v2"));
+    for id in ["ap-ar-v3", "partner", "spend-expense"] {
+        assert_eq!(spec::base_url(id, "production"), Some("https://gateway.prod.bill.com/connect"));
+        assert_eq!(spec::base_url(id, "sandbox"), Some("https://gateway.stage.bill.com/connect"));
+    }
+    assert_eq!(spec::base_url("ap-ar-v2", "staging"), None);
+    // The retired sandbox host is named only to explain the correction.
+    for t in API_TYPES {
+        assert!(t.base_urls.iter().all(|u| u.starts_with("https://") && !u.contains("api-sandbox")));
+    }
+    let env = spec::field("environment").unwrap();
+    assert!(env.help.contains("api-sandbox.bill.com") && env.help.contains("api-stage.bill.com"));
+}
+
+#[test]
+fn every_field_is_required_and_the_four_credentials_are_secret() {
+    let secret: Vec<_> = FIELDS.iter().filter(|f| f.secret).map(|f| f.id).collect();
+    assert_eq!(secret, ["password", "devKey", "appKey", "apiToken"]);
+    for f in FIELDS {
+        assert!(f.required, "{}", f.id);
+        assert!(!f.label.is_empty() && f.help.len() > 20, "{}", f.id);
+        if f.secret {
+            assert_eq!(f.kind, Kind::Password, "{}", f.id);
+            assert_eq!(f.autocomplete, "new-password", "{}", f.id);
+            assert!(f.help.contains("re-enter") || f.help.contains("entered again"), "{}", f.id);
+        }
+        assert_eq!(f.kind == Kind::Select, f.options.is_some(), "{}", f.id);
+        if f.kind != Kind::Select {
+            assert!(f.max_len.is_some(), "{} needs a length limit", f.id);
+        }
+    }
+    // Every credential an API type names is a field, and only once.
+    for t in API_TYPES {
+        let ids: Vec<_> = t.fields().map(|f| f.id).collect();
+        assert_eq!(ids.len(), 3 + t.credentials.len(), "{}", t.id);
+    }
+    assert!(spec::field("apiToken").unwrap().help.contains("Generate new token"));
+}
+
+#[test]
+fn form_spec_json_lists_fields_in_display_order() {
+    let t = spec::api_type("ap-ar-v3").unwrap();
+    let v: Json = serde_json::from_str(&json::form_spec(t)).unwrap();
+    assert_eq!(v["apiType"], "ap-ar-v3");
+    let ids: Vec<_> = v["fields"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["name", "apiType", "environment", "organizationId", "username", "password", "devKey"]);
+    let env = &v["fields"][2];
+    assert_eq!(
+        env["options"],
+        json!([
+            { "value": "production", "label": "Production", "baseUrl": "https://gateway.prod.bill.com/connect" },
+            { "value": "sandbox", "label": "Sandbox", "baseUrl": "https://gateway.stage.bill.com/connect" }
+        ])
+    );
+    let org = &v["fields"][3];
+    assert_eq!((org["minLength"].as_u64(), org["maxLength"].as_u64()), (Some(15), Some(20)));
+    assert_eq!(org["secret"], false);
+    let pw = &v["fields"][5];
+    assert_eq!((pw["kind"].as_str(), pw["secret"].as_bool()), (Some("password"), Some(true)));
+    assert!(pw.get("placeholder").is_none());
+    let api = &v["fields"][1]["options"];
+    assert_eq!(api.as_array().unwrap().len(), API_TYPES.len());
+    assert_eq!(ENVIRONMENTS.len(), 2);
+}
+
+#[test]
+fn api_types_json_matches_the_table() {
+    let v: Json = serde_json::from_str(&json::api_types()).unwrap();
+    let arr = v.as_array().unwrap();
+    assert_eq!(arr.len(), 4);
+    for (j, t) in arr.iter().zip(API_TYPES) {
+        assert_eq!(j, &json!({ "id": t.id, "label": t.label, "description": t.description }));
+    }
+}
+
+#[test]
+fn report_json_is_exactly_what_serde_writes() {
+    let cases: Vec<Vec<Entry>> = vec![
+        vec![],
+        vec![Entry::text("apiType", "partner"), Entry::text("username", "x\"y\\z\u{1}")],
+        vec![
+            Entry::text("apiType", "ap-ar-v2"),
+            Entry::text("environment", "nope"),
+            Entry::text("organizationId", "009"),
+            Entry { key: "devKey".into(), value: Value::NotText("number") },
+            Entry::text("weird \"key\"\n", "1"),
+        ],
+    ];
+    for entries in cases {
+        let r = validate(&entries);
+        let ours: Json = serde_json::from_str(&json::report(&r)).unwrap();
+        assert_eq!(ours, serde_json::to_value(&r).unwrap());
+        let items: Json = serde_json::from_str(&json::issues(&r.errors)).unwrap();
+        assert_eq!(items, serde_json::to_value(&r.errors).unwrap());
+    }
+}
