@@ -16,4 +16,4 @@ pub use report::{Code, Issue, Param, Params, Report, Severity};
 pub use validate::{validate, validate_field, Entry, UsageError, Value};
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
