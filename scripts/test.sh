@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `npm test`: set up what is missing, build, and run every test layer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+step() { printf '\n== %s\n' "$*"; }
+
+step "setup"
+bash scripts/setup.sh
+
+step "native: cargo test (rules, tables, secrets, backend)"
+cargo test --workspace --quiet
+
+step "build: pkg/"
+bash scripts/build.sh
+
+step "wasm: wasm-bindgen-test in headless Chromium"
+CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
+  cargo test --quiet --target wasm32-unknown-unknown --test web
+
+step "js: the package contract (Node) and the demo end to end (Chromium)"
+node --test --test-concurrency=1 tests/js/ tests/e2e/
+
+step "size"
+node scripts/size.mjs
+
+echo
+echo "npm test: all layers passed in $(( $(date +%s) - start ))s"
