@@ -9,7 +9,10 @@ use crate::spec::{self, ApiType, Field, Normalize, Options, Rule, API_TYPES, COM
 use std::borrow::Cow;
 
 /// A settings value as the caller handed it over, before any rule looks at it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// It may hold a secret, so its `Debug` shows only the length, and its text is
+/// zeroized when dropped.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Value {
     /// Absent, `undefined` or `null`.
     Missing,
@@ -18,6 +21,25 @@ pub enum Value {
     NotText(&'static str),
     /// A string that is not valid Unicode (a lone UTF-16 surrogate).
     InvalidUnicode,
+}
+
+impl Drop for Value {
+    fn drop(&mut self) {
+        if let Value::Text(s) = self {
+            zeroize::Zeroize::zeroize(s);
+        }
+    }
+}
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Missing => f.write_str("Missing"),
+            Value::Text(s) => write!(f, "Text(<{} bytes>)", s.len()),
+            Value::NotText(kind) => write!(f, "NotText({kind})"),
+            Value::InvalidUnicode => f.write_str("InvalidUnicode"),
+        }
+    }
 }
 
 /// One key of a settings object and its value.
@@ -74,12 +96,14 @@ pub fn normalize<'a>(field: &Field, raw: &'a str) -> &'a str {
     }
 }
 
+static MISSING: Value = Value::Missing;
+
 fn lookup<'a>(entries: &'a [Entry], key: &str) -> &'a Value {
     entries
         .iter()
         .rev() // the last of duplicated keys wins, as in JSON.parse
         .find(|e| e.key == key)
-        .map_or(&Value::Missing, |e| &e.value)
+        .map_or(&MISSING, |e| &e.value)
 }
 
 /// Whether any API type has a field with this key.

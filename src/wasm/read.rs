@@ -27,7 +27,7 @@ extern "C" {
 /// A string argument, or `invalid_argument`.
 pub fn string_arg(v: &JsValue) -> Result<String, UsageError> {
     match value(v) {
-        Value::Text(s) => Ok(s),
+        Value::Text(_) => v.as_string().ok_or(UsageError::InvalidArgument),
         _ => Err(UsageError::InvalidArgument),
     }
 }
