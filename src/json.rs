@@ -232,6 +232,53 @@ fn write_options(w: &mut Writer, t: &ApiType, options: Options) {
     w.raw("]");
 }
 
+fn write_object(w: &mut Writer, pairs: &[(&str, &str)]) {
+    w.raw("{");
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        w.key(i == 0, k);
+        w.str(v);
+    }
+    w.raw("}");
+}
+
+/// `{ "k": "v", ... }` of string pairs.
+pub fn object(pairs: &[(&str, &str)]) -> String {
+    let mut w = Writer(String::with_capacity(256));
+    write_object(&mut w, pairs);
+    w.0
+}
+
+/// `{ "k": true, ... }` of flags.
+pub fn flags(pairs: &[(&str, bool)]) -> String {
+    let mut w = Writer(String::with_capacity(128));
+    w.raw("{");
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        w.key(i == 0, k);
+        w.bool(*v);
+    }
+    w.raw("}");
+    w.0
+}
+
+/// The backend request body: the top-level pairs, then `settings` and `secrets`.
+pub fn payload(top: &[(&str, &str)], settings: &[(&str, &str)], secrets: &[(&str, &str)]) -> String {
+    // Sized for the worst case (every byte escaped as \u00XX) so the buffer never
+    // reallocates: a reallocation would leave a stray copy of the secrets behind.
+    let size = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| k.len() + 6 * v.len() + 8).sum::<usize>();
+    let mut w = Writer(String::with_capacity(64 + size(top) + size(settings) + size(secrets)));
+    w.raw("{");
+    for (i, (k, v)) in top.iter().enumerate() {
+        w.key(i == 0, k);
+        w.str(v);
+    }
+    w.key(top.is_empty(), "settings");
+    write_object(&mut w, settings);
+    w.key(false, "secrets");
+    write_object(&mut w, secrets);
+    w.raw("}");
+    w.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

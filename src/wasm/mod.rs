@@ -5,7 +5,10 @@
 //! call the core, hand the result back as JSON text parsed once by `JSON.parse`.
 //! No rule lives here.
 
+mod form;
 mod read;
+
+pub use form::ConnectionForm;
 
 use crate::spec;
 use crate::validate::{self, UsageError};
@@ -107,7 +110,7 @@ export type Settings = { [K in FieldId]?: string } & { [key: string]: unknown };
 
 /// A JS `Error` (`RangeError` for an unknown name, `TypeError` for a wrong value)
 /// with a stable `code` property.
-fn throw(e: UsageError) -> JsValue {
+pub(crate) fn throw(e: UsageError) -> JsValue {
     let err: js_sys::Error = match e {
         UsageError::InvalidArgument => js_sys::TypeError::new(e.message()).into(),
         UsageError::UnknownApiType | UsageError::UnknownField => {
@@ -120,7 +123,7 @@ fn throw(e: UsageError) -> JsValue {
 }
 
 /// Parses JSON text that this crate wrote; it is always well formed.
-fn parsed(text: &str) -> JsValue {
+pub(crate) fn parsed(text: &str) -> JsValue {
     JSON::parse(text).unwrap_or(JsValue::UNDEFINED)
 }
 

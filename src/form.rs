@@ -1,0 +1,312 @@
+//! The state of one connection form: what the user typed, with secrets kept apart.
+//!
+//! This is the custody logic behind the JS `ConnectionForm` class, kept free of JS
+//! types so it is tested natively. Secrets live in [`Secret`]s (redacted, zeroized)
+//! and leave only through [`FormState::payload`], the one request body for the
+//! backend.
+
+use crate::json;
+use crate::report::{Issue, Report};
+use crate::secret::Secret;
+use crate::spec::{self, ApiType};
+use crate::validate::{self, Entry, UsageError, Value};
+use zeroize::Zeroizing;
+
+/// Create a new connection, or edit a saved one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Create,
+    Edit { id: String },
+}
+
+/// One field's current content.
+enum Slot {
+    /// A non-secret value, or a secret field holding something that is not text
+    /// (nothing secret about a number typed where a key belongs).
+    Plain(Value),
+    Secret(Secret),
+}
+
+pub struct FormState {
+    mode: Mode,
+    api_type: &'static ApiType,
+    slots: Vec<(&'static str, Slot)>,
+}
+
+impl std::fmt::Debug for FormState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FormState")
+            .field("mode", &self.mode)
+            .field("api_type", &self.api_type.id)
+            .field("fields", &self.slots.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl FormState {
+    /// An empty form for an API type, in create mode.
+    pub fn new(api_type: &str) -> Result<Self, UsageError> {
+        let api_type = spec::api_type(api_type).ok_or(UsageError::UnknownApiType)?;
+        let mut form = FormState { mode: Mode::Create, api_type, slots: Vec::new() };
+        form.put("apiType", Value::Text(api_type.id.to_owned()));
+        Ok(form)
+    }
+
+    /// A form for a saved connection: its non-secret values are loaded, every secret
+    /// starts empty and must be entered again. Secret keys in `saved` are ignored.
+    pub fn edit(id: String, saved: Vec<Entry>) -> Result<Self, UsageError> {
+        if id.is_empty() {
+            return Err(UsageError::InvalidArgument);
+        }
+        let api = saved
+            .iter()
+            .find(|e| e.key == "apiType")
+            .and_then(|e| match &e.value {
+                Value::Text(t) => spec::api_type(t),
+                _ => None,
+            })
+            .ok_or(UsageError::UnknownApiType)?;
+        let mut form = FormState { mode: Mode::Edit { id }, api_type: api, slots: Vec::new() };
+        for e in saved {
+            let Some(f) = api.fields().find(|f| f.id == e.key) else { continue };
+            if !f.secret {
+                form.put(f.id, e.value.clone());
+            }
+        }
+        Ok(form)
+    }
+
+    pub fn mode(&self) -> &Mode {
+        &self.mode
+    }
+
+    pub fn api_type(&self) -> &'static ApiType {
+        self.api_type
+    }
+
+    fn put(&mut self, id: &'static str, value: Value) {
+        self.slots.retain(|(k, _)| *k != id);
+        if value == Value::Missing {
+            return;
+        }
+        let slot = match value {
+            Value::Text(ref s) if spec::is_secret(id) => Slot::Secret(Secret::new(s.clone())),
+            other => Slot::Plain(other),
+        };
+        self.slots.push((id, slot));
+    }
+
+    /// Sets a field of the current API type and returns that field's report items.
+    /// Setting `apiType` to a known id switches the API type (see [`Self::set_api_type`]).
+    pub fn set(&mut self, field: &str, value: Value) -> Result<Vec<Issue>, UsageError> {
+        let f = validate::field_of(self.api_type, field)?;
+        if f.id == "apiType" {
+            if let Value::Text(id) = &value {
+                if spec::api_type(id).is_some() {
+                    self.set_api_type(id)?;
+                    return Ok(Vec::new());
+                }
+            }
+        }
+        let items = validate::validate_field(self.api_type.id, f.id, &value)?;
+        self.put(f.id, value);
+        Ok(items)
+    }
+
+    /// Switches API type, keeping the values of fields both types have. Values of
+    /// fields the new type lacks are dropped (secrets zeroized).
+    pub fn set_api_type(&mut self, id: &str) -> Result<(), UsageError> {
+        let next = spec::api_type(id).ok_or(UsageError::UnknownApiType)?;
+        self.api_type = next;
+        self.slots.retain(|(k, _)| next.has_field(k));
+        self.put("apiType", Value::Text(next.id.to_owned()));
+        Ok(())
+    }
+
+    fn entries(&self) -> Vec<Entry> {
+        self.slots
+            .iter()
+            .map(|(id, slot)| Entry {
+                key: (*id).to_owned(),
+                value: match slot {
+                    Slot::Plain(v) => v.clone(),
+                    // A transient copy for the validator; zeroized when dropped.
+                    Slot::Secret(s) => Value::Text(s.expose().to_owned()),
+                },
+            })
+            .collect()
+    }
+
+    /// The same report `validate()` gives for these settings.
+    pub fn validate(&self) -> Report {
+        validate::validate(&self.entries())
+    }
+
+    /// The non-secret text values of the current API type's fields, as typed.
+    pub fn values(&self) -> Vec<(&'static str, &str)> {
+        self.api_type
+            .fields()
+            .filter_map(|f| match self.slot(f.id) {
+                Some(Slot::Plain(Value::Text(t))) => Some((f.id, t.as_str())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn slot(&self, id: &str) -> Option<&Slot> {
+        self.slots.iter().find(|(k, _)| *k == id).map(|(_, s)| s)
+    }
+
+    /// For each secret field of the current API type, whether it holds a value.
+    pub fn secrets_filled(&self) -> Vec<(&'static str, bool)> {
+        self.api_type
+            .fields()
+            .filter(|f| f.secret)
+            .map(|f| (f.id, matches!(self.slot(f.id), Some(Slot::Secret(s)) if !s.is_empty())))
+            .collect()
+    }
+
+    /// Zeroizes and forgets every secret.
+    pub fn clear_secrets(&mut self) {
+        for (_, slot) in &mut self.slots {
+            if let Slot::Secret(s) = slot {
+                s.clear();
+            }
+        }
+        self.slots.retain(|(_, slot)| !matches!(slot, Slot::Secret(_)));
+    }
+
+    /// After a successful save: secrets are gone, and the form now edits the
+    /// saved record (a second submit can never create a second one).
+    pub fn saved(&mut self, id: String) {
+        self.clear_secrets();
+        self.mode = Mode::Edit { id };
+    }
+
+    /// The request body for the backend, from valid settings only:
+    /// `{ name, apiType, environment, settings: {...}, secrets: {...} }`, with the
+    /// current API type's fields, normalized. The text is zeroized when dropped.
+    pub fn payload(&self) -> Result<Zeroizing<String>, Report> {
+        let report = self.validate();
+        if !report.valid {
+            return Err(report);
+        }
+        let mut top = Vec::new();
+        let mut settings = Vec::new();
+        let mut secrets = Vec::new();
+        for f in self.api_type.fields() {
+            let raw = match self.slot(f.id) {
+                Some(Slot::Plain(Value::Text(t))) => t.as_str(),
+                Some(Slot::Secret(s)) => s.expose(),
+                _ => continue,
+            };
+            let v = validate::normalize(f, raw);
+            let bucket = if f.secret {
+                &mut secrets
+            } else if spec::COMMON_FIELDS.contains(&f.id) {
+                &mut top
+            } else {
+                &mut settings
+            };
+            bucket.push((f.id, v));
+        }
+        Ok(Zeroizing::new(json::payload(&top, &settings, &secrets)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filled(api: &str) -> FormState {
+        let mut f = FormState::new(api).unwrap();
+        for (k, v) in [
+            ("name", " Ops "),
+            ("environment", "sandbox"),
+            ("organizationId", " 00801ABCDEFGHIJKL "),
+            ("username", "ops@example.com"),
+            ("password", " pw with spaces "),
+            ("devKey", " dev-key-1 "),
+            ("appKey", "app-key-1"),
+            ("apiToken", "tok-1"),
+        ] {
+            if f.api_type().has_field(k) {
+                f.set(k, Value::Text(v.into())).unwrap();
+            }
+        }
+        f
+    }
+
+    #[test]
+    fn payload_splits_settings_from_secrets_and_normalizes() {
+        let f = filled("ap-ar-v3");
+        let body: serde_json::Value = serde_json::from_str(&f.payload().unwrap()).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "name": "Ops", "apiType": "ap-ar-v3", "environment": "sandbox",
+                "settings": { "organizationId": "00801ABCDEFGHIJKL", "username": "ops@example.com" },
+                "secrets": { "password": " pw with spaces ", "devKey": "dev-key-1" }
+            })
+        );
+    }
+
+    #[test]
+    fn invalid_forms_give_no_payload() {
+        let mut f = filled("partner");
+        f.set("password", Value::Missing).unwrap();
+        let report = f.payload().unwrap_err();
+        assert_eq!(report.errors[0].field.as_deref(), Some("password"));
+    }
+
+    #[test]
+    fn switching_api_type_keeps_shared_fields_only() {
+        let mut f = filled("ap-ar-v3");
+        f.set_api_type("partner").unwrap();
+        assert_eq!(f.api_type().id, "partner");
+        let keys: Vec<_> = f.values().iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, ["name", "apiType", "environment", "username"]);
+        assert_eq!(f.secrets_filled(), [("appKey", false), ("password", true)]);
+        f.set("apiType", Value::Text("spend-expense".into())).unwrap();
+        assert_eq!(f.secrets_filled(), [("apiToken", false)]);
+        assert!(f.set("password", Value::Text("x".into())).is_err());
+    }
+
+    #[test]
+    fn edit_mode_loads_plain_values_and_never_secrets() {
+        let saved = vec![
+            Entry::text("name", "Ops"),
+            Entry::text("apiType", "partner"),
+            Entry::text("environment", "production"),
+            Entry::text("username", "a@b.co"),
+            Entry::text("appKey", "should-not-load"),
+            Entry::text("password", "should-not-load"),
+        ];
+        let f = FormState::edit("abc".into(), saved).unwrap();
+        assert_eq!(f.mode(), &Mode::Edit { id: "abc".into() });
+        assert_eq!(f.secrets_filled(), [("appKey", false), ("password", false)]);
+        let codes: Vec<_> = f.validate().errors.iter().map(|i| (i.field.clone().unwrap(), i.code)).collect();
+        assert_eq!(codes.len(), 2, "{codes:?}");
+        assert!(format!("{f:?}").find("should-not-load").is_none());
+    }
+
+    #[test]
+    fn clear_and_saved_forget_secrets() {
+        let mut f = filled("spend-expense");
+        assert_eq!(f.secrets_filled(), [("apiToken", true)]);
+        f.saved("id-1".into());
+        assert_eq!(f.secrets_filled(), [("apiToken", false)]);
+        assert_eq!(f.mode(), &Mode::Edit { id: "id-1".into() });
+        assert!(f.payload().is_err());
+    }
+
+    #[test]
+    fn unknown_names_are_misuse() {
+        assert_eq!(FormState::new("x").unwrap_err(), UsageError::UnknownApiType);
+        let mut f = FormState::new("partner").unwrap();
+        assert_eq!(f.set("devkey", Value::Missing).unwrap_err(), UsageError::UnknownField);
+        assert_eq!(f.set_api_type("nope").unwrap_err(), UsageError::UnknownApiType);
+        assert_eq!(FormState::edit("".into(), vec![]).unwrap_err(), UsageError::InvalidArgument);
+        assert_eq!(FormState::edit("i".into(), vec![]).unwrap_err(), UsageError::UnknownApiType);
+    }
+}
