@@ -97,6 +97,7 @@ fn write_issue(w: &mut Writer, item: &Issue) {
             match v {
                 Param::Num(n) => w.num(*n),
                 Param::Str(s) => w.str(s),
+                Param::Owned(s) => w.str(s),
                 Param::List(l) => w.str_list(l),
             }
         }

@@ -4,6 +4,7 @@
 //! ([`validate()`]), and, when compiled for `wasm32`, the JS API in `src/wasm/`.
 //! The same crate builds natively, so a backend runs the very same rules.
 
+pub mod check;
 pub mod form;
 pub mod json;
 pub mod messages;

@@ -73,6 +73,8 @@ impl Severity {
 pub enum Param {
     Num(u32),
     Str(&'static str),
+    /// Text that is not table data (e.g. an error code BILL sent).
+    Owned(String),
     List(Vec<&'static str>),
 }
 
@@ -81,6 +83,7 @@ impl Serialize for Param {
         match self {
             Param::Num(n) => s.serialize_u32(*n),
             Param::Str(v) => s.serialize_str(v),
+            Param::Owned(v) => s.serialize_str(v),
             Param::List(v) => v.serialize(s),
         }
     }

@@ -1,0 +1,277 @@
+//! The JSON API under `/api/connections`.
+//!
+//! Writes accept only `Content-Type: application/json`. Besides being the format,
+//! this keeps cross-site pages out: a browser cannot send that content type to
+//! another origin without a CORS preflight, and this server answers none.
+
+use crate::store::{is_well_formed_id, NewConnection, SavedConnection, Store, StoreError};
+use crate::submission::{self, Rejection};
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use billcom_connection::Issue;
+use http_body_util::BodyExt;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+use zeroize::{Zeroize, Zeroizing};
+
+/// The largest request body accepted.
+pub const MAX_BODY: usize = 64 * 1024;
+/// How much more of an oversized body is read (and thrown away) before answering
+/// 413, so that the client sees the 413 rather than a connection reset.
+const DRAIN_LIMIT: usize = 1024 * 1024;
+/// The longest a client may take to send its body.
+const BODY_TIMEOUT: Duration = Duration::from_secs(15);
+
+pub struct AppState {
+    pub store: Store,
+}
+
+pub type Shared = Arc<AppState>;
+
+/// An error response: `{ message, errors: [...] }`.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: &'static str,
+    pub errors: Vec<Issue>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    message: &'a str,
+    errors: &'a [Issue],
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: &'static str) -> Self {
+        ApiError { status, message, errors: Vec::new() }
+    }
+
+    pub fn not_found() -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "No connection with this id.")
+    }
+
+    fn internal() -> Self {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "The server could not complete the request.")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        json(self.status, &ErrorBody { message: self.message, errors: &self.errors })
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        // StoreError messages hold no user data and no secret.
+        tracing::error!(error = %e, "storage failure");
+        ApiError::internal()
+    }
+}
+
+/// A JSON response; a serialization failure (not expected) becomes a 500.
+pub fn json<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => {
+            let mut res = (status, body).into_response();
+            res.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            res
+        }
+        Err(_) => {
+            let mut res = (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                r#"{"message":"The server could not encode its answer.","errors":[]}"#,
+            )
+                .into_response();
+            res.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            res
+        }
+    }
+}
+
+/// Runs a store call on the blocking pool (SQLite and AES are synchronous).
+async fn blocking<T, F>(state: &Shared, f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+{
+    let state = Arc::clone(state);
+    match tokio::task::spawn_blocking(move || f(&state.store)).await {
+        Ok(r) => r.map_err(ApiError::from),
+        Err(_) => {
+            tracing::error!("a storage task failed");
+            Err(ApiError::internal())
+        }
+    }
+}
+
+/// The id from the path, or a 404 for anything that cannot be one of ours.
+fn id_of(path: Result<Path<String>, axum::extract::rejection::PathRejection>) -> Result<String, ApiError> {
+    match path {
+        Ok(Path(id)) if is_well_formed_id(&id) => Ok(id),
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+enum BodyError {
+    TooLarge,
+    Unreadable,
+    Timeout,
+}
+
+/// Reads at most [`MAX_BODY`] bytes. The buffer is zeroized when dropped, as it
+/// holds secrets in plain text.
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<Zeroizing<Vec<u8>>, BodyError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > DRAIN_LIMIT as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let read = async move {
+        let mut body = body;
+        let mut buf = Zeroizing::new(Vec::new());
+        let mut seen = 0usize;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|_| BodyError::Unreadable)?;
+            let Ok(data) = frame.into_data() else { continue };
+            seen = seen.saturating_add(data.len());
+            if seen > MAX_BODY {
+                buf.zeroize();
+                if seen > DRAIN_LIMIT {
+                    break;
+                }
+            } else {
+                buf.extend_from_slice(&data);
+            }
+            // `data` may still hold part of a secret; wipe it when we own it.
+            if let Ok(mut owned) = data.try_into_mut() {
+                owned.as_mut().zeroize();
+            }
+        }
+        if seen > MAX_BODY {
+            Err(BodyError::TooLarge)
+        } else {
+            Ok(buf)
+        }
+    };
+    tokio::time::timeout(BODY_TIMEOUT, read).await.unwrap_or(Err(BodyError::Timeout))
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Reads, parses and validates a create/replace body.
+async fn submission(headers: &HeaderMap, body: Body) -> Result<NewConnection, ApiError> {
+    // The body is read (or drained) first even when the content type is wrong, so
+    // the client gets the 415 rather than a reset connection.
+    let bytes = read_body(headers, body).await;
+    if !is_json(headers) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Send the connection as JSON, with Content-Type: application/json.",
+        ));
+    }
+    let bytes = match bytes {
+        Ok(b) => b,
+        Err(BodyError::TooLarge) => {
+            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "The request body is larger than 64 KB."))
+        }
+        Err(BodyError::Unreadable) => {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "The request body could not be read."))
+        }
+        Err(BodyError::Timeout) => {
+            return Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, "The request body took too long to arrive."))
+        }
+    };
+    // serde_json's own error text may quote the input; it is never passed on.
+    let parsed: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "The request body is not valid JSON."))?;
+    drop(bytes);
+    match submission::check(parsed) {
+        Ok(accepted) => Ok(accepted.connection),
+        Err(Rejection::Malformed(message)) => Err(ApiError::new(StatusCode::BAD_REQUEST, message)),
+        Err(Rejection::Invalid(errors)) => Err(ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: "The connection is not valid; see errors.",
+            errors,
+        }),
+        Err(Rejection::Internal) => Err(ApiError::internal()),
+    }
+}
+
+fn saved(status: StatusCode, c: &SavedConnection) -> Response {
+    let mut res = json(status, c);
+    if status == StatusCode::CREATED {
+        if let Ok(v) = HeaderValue::from_str(&format!("/api/connections/{}", c.id)) {
+            res.headers_mut().insert(header::LOCATION, v);
+        }
+    }
+    res
+}
+
+pub async fn list(State(state): State<Shared>) -> Result<Response, ApiError> {
+    let all = blocking(&state, |s| s.list()).await?;
+    Ok(json(StatusCode::OK, &all))
+}
+
+pub async fn create(State(state): State<Shared>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let new = submission(&headers, body).await?;
+    let c = blocking(&state, move |s| s.create(&new)).await?;
+    tracing::info!(id = %c.id, api_type = %c.api_type, "connection created");
+    Ok(saved(StatusCode::CREATED, &c))
+}
+
+pub async fn get_one(
+    State(state): State<Shared>,
+    path: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> Result<Response, ApiError> {
+    let id = id_of(path)?;
+    match blocking(&state, move |s| s.get(&id)).await? {
+        Some(c) => Ok(saved(StatusCode::OK, &c)),
+        None => Err(ApiError::not_found()),
+    }
+}
+
+pub async fn replace(
+    State(state): State<Shared>,
+    path: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let id = id_of(path)?;
+    let new = submission(&headers, body).await?;
+    match blocking(&state, move |s| s.replace(&id, &new)).await? {
+        Some(c) => {
+            tracing::info!(id = %c.id, api_type = %c.api_type, "connection replaced");
+            Ok(saved(StatusCode::OK, &c))
+        }
+        None => Err(ApiError::not_found()),
+    }
+}
+
+pub async fn delete(
+    State(state): State<Shared>,
+    path: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> Result<Response, ApiError> {
+    let id = id_of(path)?;
+    let log_id = id.clone();
+    if blocking(&state, move |s| s.delete(&id)).await? {
+        tracing::info!(id = %log_id, "connection deleted");
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(ApiError::not_found())
+    }
+}

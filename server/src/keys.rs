@@ -1,0 +1,173 @@
+//! Where the encryption key comes from: env `BILLCOM_CONNECTION_KEY`, or the key
+//! file `<data-dir>/connection.key`, generated on first start with mode 0600.
+//!
+//! Both hold the key as standard base64 of exactly 32 bytes, so a key file's
+//! content can be moved into the environment as it is. No error message ever
+//! contains key material, not even a single offending character.
+
+use crate::crypto::{self, Key, KEY_LEN};
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+use base64::Engine;
+use std::fs::{self, OpenOptions};
+use std::io::{ErrorKind, Read, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use zeroize::Zeroizing;
+
+pub const ENV_VAR: &str = "BILLCOM_CONNECTION_KEY";
+pub const KEY_FILE: &str = "connection.key";
+
+/// A key file larger than this is not a key file (the real one is 45 bytes).
+const MAX_KEY_FILE: u64 = 1024;
+
+/// Where the key in use came from (for the startup log; never the key itself).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyOrigin {
+    Env,
+    File(PathBuf),
+    Generated(PathBuf),
+}
+
+impl std::fmt::Display for KeyOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyOrigin::Env => write!(f, "from {ENV_VAR}"),
+            KeyOrigin::File(p) => write!(f, "from key file {}", p.display()),
+            KeyOrigin::Generated(p) => write!(f, "newly generated, in key file {}", p.display()),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("{ENV_VAR} is set but is not valid base64; it must be standard base64 of exactly 32 random bytes (e.g. `openssl rand -base64 32`)")]
+    EnvNotBase64,
+    #[error("{ENV_VAR} decodes to {0} bytes; it must be base64 of exactly 32 bytes (e.g. `openssl rand -base64 32`)")]
+    EnvWrongSize(usize),
+    #[error("{ENV_VAR} is set but is not valid UTF-8 text; it must be base64 of exactly 32 bytes")]
+    EnvNotText,
+    #[error("the key file {} is readable or writable by group or others (mode {mode:04o}); it holds the key to every saved secret: run `chmod 600 {}` and start again", path.display(), path.display())]
+    FileTooOpen { path: PathBuf, mode: u32 },
+    #[error("the key file {} is not a regular file", path.display())]
+    FileNotRegular { path: PathBuf },
+    #[error("the key file {} has the wrong size: it must hold base64 of exactly 32 bytes (45 bytes with the newline); restore the right file or remove it on a fresh data directory", path.display())]
+    FileWrongSize { path: PathBuf },
+    #[error("the key file {} could not be read: {source}", path.display())]
+    FileRead { path: PathBuf, source: std::io::Error },
+    #[error("the key file {} could not be created: {source}", path.display())]
+    FileCreate { path: PathBuf, source: std::io::Error },
+    #[error("could not generate a key: {0}")]
+    Random(#[from] crypto::CryptoError),
+}
+
+/// Decodes base64 of exactly 32 bytes (padding optional, surrounding whitespace
+/// ignored). `None` for anything else, with the decoded length when it decoded.
+fn decode(text: &str) -> Result<Key, Option<usize>> {
+    let t = text.trim();
+    let engine = if t.ends_with('=') { &STANDARD } else { &STANDARD_NO_PAD };
+    let bytes = Zeroizing::new(engine.decode(t).map_err(|_| None)?);
+    let arr: [u8; KEY_LEN] = bytes.as_slice().try_into().map_err(|_| Some(bytes.len()))?;
+    Ok(Zeroizing::new(arr))
+}
+
+/// The key in `BILLCOM_CONNECTION_KEY`.
+pub fn from_env_value(value: &str) -> Result<Key, KeyError> {
+    decode(value).map_err(|e| match e {
+        Some(n) => KeyError::EnvWrongSize(n),
+        None => KeyError::EnvNotBase64,
+    })
+}
+
+/// Reads `BILLCOM_CONNECTION_KEY`; `Ok(None)` when unset.
+pub fn from_env() -> Result<Option<Key>, KeyError> {
+    match std::env::var_os(ENV_VAR) {
+        None => Ok(None),
+        Some(v) => {
+            let v = Zeroizing::new(v.into_string().map_err(|_| KeyError::EnvNotText)?);
+            from_env_value(&v).map(Some)
+        }
+    }
+}
+
+pub fn key_file_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(KEY_FILE)
+}
+
+/// Reads the key file; `Ok(None)` when there is none.
+pub fn read_key_file(path: &Path) -> Result<Option<Key>, KeyError> {
+    let mut file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(KeyError::FileRead { path: path.to_owned(), source }),
+    };
+    let meta = file.metadata().map_err(|source| KeyError::FileRead { path: path.to_owned(), source })?;
+    if !meta.is_file() {
+        return Err(KeyError::FileNotRegular { path: path.to_owned() });
+    }
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(KeyError::FileTooOpen { path: path.to_owned(), mode });
+    }
+    if meta.len() > MAX_KEY_FILE {
+        return Err(KeyError::FileWrongSize { path: path.to_owned() });
+    }
+    let mut text = Zeroizing::new(String::new());
+    file.read_to_string(&mut text).map_err(|source| match source.kind() {
+        ErrorKind::InvalidData => KeyError::FileWrongSize { path: path.to_owned() },
+        _ => KeyError::FileRead { path: path.to_owned(), source },
+    })?;
+    decode(&text).map(Some).map_err(|_| KeyError::FileWrongSize { path: path.to_owned() })
+}
+
+/// Creates the key file with a new random key, mode 0600, never overwriting one.
+/// If another process created it first, that one is read instead.
+pub fn generate_key_file(path: &Path) -> Result<Key, KeyError> {
+    let key = crypto::generate_key()?;
+    let mut text = Zeroizing::new(STANDARD.encode(key.as_slice()));
+    text.push('\n');
+    let created = OpenOptions::new().write(true).create_new(true).mode(0o600).open(path);
+    let mut file = match created {
+        Ok(f) => f,
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+            return read_key_file(path)?.ok_or_else(|| KeyError::FileRead { path: path.to_owned(), source: e });
+        }
+        Err(source) => return Err(KeyError::FileCreate { path: path.to_owned(), source }),
+    };
+    let written = file.write_all(text.as_bytes()).and_then(|()| file.sync_all());
+    if let Err(source) = written {
+        // Never leave a half-written key file behind to be mistaken for the key.
+        let _ = fs::remove_file(path);
+        return Err(KeyError::FileCreate { path: path.to_owned(), source });
+    }
+    // Make the new directory entry durable too (best effort).
+    if let Some(dir) = path.parent() {
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_value_must_be_32_bytes_of_base64() {
+        let good = STANDARD.encode([7u8; 32]);
+        assert!(from_env_value(&good).is_ok());
+        assert!(from_env_value(&format!("  {good}\n")).is_ok());
+        assert!(from_env_value(good.trim_end_matches('=')).is_ok());
+        assert!(matches!(from_env_value(&STANDARD.encode([7u8; 16])), Err(KeyError::EnvWrongSize(16))));
+        assert!(matches!(from_env_value("not base64 at all!"), Err(KeyError::EnvNotBase64)));
+        assert!(matches!(from_env_value(""), Err(KeyError::EnvWrongSize(0))));
+    }
+
+    #[test]
+    fn error_messages_never_echo_the_value() {
+        let secretish = "c2VjcmV0LWtleS1tYXRlcmlhbA==";
+        let msg = from_env_value(secretish).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(msg.contains(ENV_VAR), "{msg}");
+        assert!(!msg.contains(secretish), "{msg}");
+    }
+}

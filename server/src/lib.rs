@@ -1,0 +1,96 @@
+//! Reference backend for the Bill.com connection form.
+//!
+//! It serves the demo (`www/`, `pkg/`) and a JSON API for saved connections. Every
+//! write is re-validated with the `billcom-connection` crate, the very rules the
+//! browser runs; secrets are stored only as AES-256-GCM ciphertexts and never
+//! leave the server again (see `README.md` beside this crate).
+
+pub mod api;
+pub mod config;
+pub mod crypto;
+pub mod keys;
+pub mod statics;
+pub mod store;
+pub mod submission;
+pub mod time;
+
+use api::Shared;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use statics::StaticRoots;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Clone)]
+struct RouterState {
+    api: Shared,
+    roots: Arc<StaticRoots>,
+}
+
+impl axum::extract::FromRef<RouterState> for Shared {
+    fn from_ref(s: &RouterState) -> Shared {
+        Arc::clone(&s.api)
+    }
+}
+
+/// The whole application: API, static files, headers and request logging.
+pub fn router(state: Shared, roots: StaticRoots) -> Router {
+    let state = RouterState { api: state, roots: Arc::new(roots) };
+    Router::new()
+        .route("/api/connections", get(api::list).post(api::create))
+        .route("/api/connections/{id}", get(api::get_one).put(api::replace).delete(api::delete))
+        .fallback(fallback)
+        .layer(middleware::from_fn(headers_and_log))
+        .with_state(state)
+}
+
+fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
+async fn fallback(State(state): State<RouterState>, req: Request) -> Response {
+    let path = req.uri().path();
+    if is_api(path) {
+        return api::ApiError::new(StatusCode::NOT_FOUND, "No such API endpoint.").into_response();
+    }
+    statics::serve(&state.roots, req.method(), path).await
+}
+
+/// Adds the security headers and logs one line per request: method, path (never
+/// the query string, never a body), status and duration.
+async fn headers_and_log(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let path: String = req.uri().path().chars().take(200).collect();
+    let api = is_api(&path);
+    let mut res = next.run(req).await;
+    if api && res.status() == StatusCode::METHOD_NOT_ALLOWED {
+        // axum's own 405 has an empty body; give it the API's error shape, keeping
+        // its Allow header.
+        let allow = res.headers().get(header::ALLOW).cloned();
+        res = api::ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed on this endpoint.")
+            .into_response();
+        if let Some(allow) = allow {
+            res.headers_mut().insert(header::ALLOW, allow);
+        }
+    }
+    let h = res.headers_mut();
+    if api {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    tracing::info!(
+        method = %method,
+        path = %path,
+        status = res.status().as_u16(),
+        duration_ms = format_args!("{:.1}", start.elapsed().as_secs_f64() * 1000.0),
+        "request"
+    );
+    res
+}

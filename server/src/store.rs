@@ -1,0 +1,426 @@
+//! Saved connections in SQLite (`<data-dir>/connections.sqlite3`).
+//!
+//! `connections` holds the non-secret columns and the non-secret credential
+//! settings as a JSON object; `secrets` holds one AES-256-GCM ciphertext per secret
+//! field, bound to its record id and field; `meta` holds the key check value. Every
+//! write is one transaction, so no record is ever half written.
+
+use crate::crypto::{self, Cipher, CryptoError, NONCE_LEN};
+use crate::keys::{self, KeyError, KeyOrigin};
+use crate::time::now_rfc3339;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use billcom_connection::{spec, Secret};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::fs::{DirBuilder, OpenOptions};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+pub const DB_FILE: &str = "connections.sqlite3";
+const SCHEMA_VERSION: i64 = 1;
+const KEY_CHECK: &str = "key_check";
+
+/// Why the server cannot start. Every message names the problem and the way out.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("the data directory {} could not be created: {source}", path.display())]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error("the database {} could not be opened: {source}", path.display())]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("the database {} could not be opened: {source}", path.display())]
+    OpenFile { path: PathBuf, source: std::io::Error },
+    #[error("the database {} was written by a newer version (schema {found}, this server knows {SCHEMA_VERSION})", path.display())]
+    NewerSchema { path: PathBuf, found: i64 },
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error("the key does not match the data in {}: the key {origin} is not the key this data was encrypted with. Start with the original key (env {} or the key file {}); saved secrets cannot be read without it", path.display(), keys::ENV_VAR, key_file.display())]
+    KeyMismatch { path: PathBuf, origin: KeyOrigin, key_file: PathBuf },
+    #[error("the database {} holds data encrypted with a key, but no key was given: neither {} is set nor does the key file {} exist. Restore the key file or set {}; refusing to generate a new key that could not read this data", path.display(), keys::ENV_VAR, key_file.display(), keys::ENV_VAR)]
+    KeyMissing { path: PathBuf, key_file: PathBuf },
+    #[error("could not initialise the key check: {0}")]
+    Crypto(#[from] CryptoError),
+}
+
+/// A failure after startup. Messages carry no user data and no secret.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Crypto(#[from] CryptoError),
+    #[error("a stored record is malformed ({0})")]
+    Corrupt(&'static str),
+    #[error("could not decrypt the stored {field}: wrong key, or the stored value was altered or moved")]
+    Decrypt { field: String },
+}
+
+/// A validated connection, normalized, ready to be saved.
+#[derive(Debug)]
+pub struct NewConnection {
+    pub name: String,
+    pub api_type: &'static str,
+    pub environment: &'static str,
+    /// Non-secret credential fields of the API type, in display order.
+    pub settings: Vec<(&'static str, String)>,
+    /// Secret fields of the API type, in display order.
+    pub secrets: Vec<(&'static str, Secret)>,
+}
+
+/// A saved connection as the API shows it: never a secret value.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedConnection {
+    pub id: String,
+    pub name: String,
+    pub api_type: String,
+    pub environment: String,
+    /// Derived from apiType + environment on every read; never stored, never taken
+    /// from a client.
+    pub base_url: Option<&'static str>,
+    pub settings: serde_json::Map<String, serde_json::Value>,
+    pub secrets_set: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+pub struct Store {
+    conn: Mutex<Connection>,
+    cipher: Cipher,
+    db_path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("db_path", &self.db_path).finish_non_exhaustive()
+    }
+}
+
+/// A new record id: 16 random bytes as 22 characters of base64url.
+pub fn new_id() -> Result<String, CryptoError> {
+    Ok(URL_SAFE_NO_PAD.encode(crypto::random::<16>()?))
+}
+
+/// Whether `id` could be one of ours; anything else is a 404 without a query.
+pub fn is_well_formed_id(id: &str) -> bool {
+    id.len() == 22 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+impl Store {
+    /// Opens (creating if needed) the data directory, database and key, and checks
+    /// that the key belongs to the data. `env_key` is `BILLCOM_CONNECTION_KEY`.
+    pub fn open(data_dir: &Path, env_key: Option<crypto::Key>) -> Result<(Store, KeyOrigin), StartupError> {
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(data_dir)
+            .map_err(|source| StartupError::DataDir { path: data_dir.to_owned(), source })?;
+        let db_path = data_dir.join(DB_FILE);
+        // Create the file ourselves so it starts as 0600 (SQLite gives its journal
+        // files the database file's permissions).
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&db_path)
+            .map_err(|source| StartupError::OpenFile { path: db_path.clone(), source })?;
+        let open_err = |source| StartupError::Open { path: db_path.clone(), source };
+        let conn = Connection::open(&db_path).map_err(open_err)?;
+        init_schema(&conn).map_err(|e| match e {
+            SchemaError::Db(source) => StartupError::Open { path: db_path.clone(), source },
+            SchemaError::Newer(found) => StartupError::NewerSchema { path: db_path.clone(), found },
+        })?;
+        let check: Option<Vec<u8>> = conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [KEY_CHECK], |r| r.get(0))
+            .optional()
+            .map_err(open_err)?;
+
+        let key_file = keys::key_file_path(data_dir);
+        let (key, origin) = match env_key {
+            Some(k) => (k, KeyOrigin::Env),
+            None => match keys::read_key_file(&key_file)? {
+                Some(k) => (k, KeyOrigin::File(key_file.clone())),
+                None if check.is_some() => {
+                    return Err(StartupError::KeyMissing { path: db_path, key_file });
+                }
+                None => (keys::generate_key_file(&key_file)?, KeyOrigin::Generated(key_file.clone())),
+            },
+        };
+        let cipher = Cipher::new(&key);
+        drop(key);
+        match check {
+            Some(check) if !cipher.verifies(&check) => {
+                return Err(StartupError::KeyMismatch { path: db_path, origin, key_file });
+            }
+            Some(_) => {}
+            None => {
+                let value = cipher.key_check()?;
+                conn.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![KEY_CHECK, value])
+                    .map_err(open_err)?;
+            }
+        }
+        Ok((Store { conn: Mutex::new(conn), cipher, db_path }, origin))
+    }
+
+    pub fn db_path(&self) -> &Path {
+        &self.db_path
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A poisoned lock only means another request panicked mid-call; SQLite's
+        // own transaction rolled that back, so the connection is still sound.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Every saved connection, oldest first.
+    pub fn list(&self) -> Result<Vec<SavedConnection>, StoreError> {
+        let conn = self.lock();
+        let mut secrets: HashMap<String, Vec<String>> = HashMap::new();
+        {
+            let mut stmt = conn.prepare("SELECT connection_id, field FROM secrets")?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            for row in rows {
+                let (id, field) = row?;
+                secrets.entry(id).or_default().push(field);
+            }
+        }
+        let mut stmt = conn.prepare(&format!("{SELECT_CONNECTION} ORDER BY created_at, seq"))?;
+        let rows = stmt.query_map([], row_fields)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let row = row?;
+            let fields = secrets.remove(&row.0).unwrap_or_default();
+            out.push(assemble(row, fields)?);
+        }
+        Ok(out)
+    }
+
+    pub fn get(&self, id: &str) -> Result<Option<SavedConnection>, StoreError> {
+        let conn = self.lock();
+        read_one(&conn, id)
+    }
+
+    /// Saves a new connection; returns it as saved.
+    pub fn create(&self, new: &NewConnection) -> Result<SavedConnection, StoreError> {
+        let id = new_id()?;
+        let sealed = self.seal_all(&id, new)?;
+        let settings = settings_json(new)?;
+        let now = now_rfc3339();
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO connections (id, name, api_type, environment, settings, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+            params![id, new.name, new.api_type, new.environment, settings, now],
+        )?;
+        insert_secrets(&tx, &id, &sealed)?;
+        let saved = read_one(&tx, &id)?.ok_or(StoreError::Corrupt("record vanished while saving"))?;
+        tx.commit()?;
+        Ok(saved)
+    }
+
+    /// Replaces a connection whole: every secret is replaced too (and secrets of a
+    /// previous API type go). `Ok(None)` when there is no such connection.
+    pub fn replace(&self, id: &str, new: &NewConnection) -> Result<Option<SavedConnection>, StoreError> {
+        if !is_well_formed_id(id) {
+            return Ok(None);
+        }
+        let sealed = self.seal_all(id, new)?;
+        let settings = settings_json(new)?;
+        let now = now_rfc3339();
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE connections SET name = ?2, api_type = ?3, environment = ?4, settings = ?5, updated_at = ?6 \
+             WHERE id = ?1",
+            params![id, new.name, new.api_type, new.environment, settings, now],
+        )?;
+        if changed == 0 {
+            return Ok(None); // dropping `tx` rolls back (nothing was written anyway)
+        }
+        tx.execute("DELETE FROM secrets WHERE connection_id = ?1", [id])?;
+        insert_secrets(&tx, id, &sealed)?;
+        let saved = read_one(&tx, id)?.ok_or(StoreError::Corrupt("record vanished while saving"))?;
+        tx.commit()?;
+        Ok(Some(saved))
+    }
+
+    /// Deletes a connection and its secrets; `false` when there was none.
+    pub fn delete(&self, id: &str) -> Result<bool, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        tx.execute("DELETE FROM secrets WHERE connection_id = ?1", [id])?;
+        let n = tx.execute("DELETE FROM connections WHERE id = ?1", [id])?;
+        tx.commit()?;
+        Ok(n > 0)
+    }
+
+    /// The decrypted secrets of a connection, for a later "test connection" step.
+    /// `Ok(None)` when there is no such connection; an error (never garbage) when a
+    /// value does not decrypt under this key with this record's id and field.
+    pub fn load_secrets(&self, id: &str) -> Result<Option<Vec<(String, Secret)>>, StoreError> {
+        let rows: Vec<(String, Vec<u8>, Vec<u8>)> = {
+            let conn = self.lock();
+            let exists: Option<i64> = conn
+                .query_row("SELECT seq FROM connections WHERE id = ?1", [id], |r| r.get(0))
+                .optional()?;
+            if exists.is_none() {
+                return Ok(None);
+            }
+            let mut stmt = conn.prepare("SELECT field, nonce, ciphertext FROM secrets WHERE connection_id = ?1")?;
+            let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for (field, nonce, ciphertext) in rows {
+            let plain = self
+                .cipher
+                .open(&nonce, &crypto::secret_aad(id, &field), &ciphertext)
+                .map_err(|_| StoreError::Decrypt { field: field.clone() })?;
+            // `plain` is zeroized on drop; the String copy goes straight into a Secret.
+            let text = std::str::from_utf8(&plain).map_err(|_| StoreError::Decrypt { field: field.clone() })?;
+            out.push((field, Secret::new(text.to_owned())));
+        }
+        Ok(Some(out))
+    }
+
+    fn seal_all(&self, id: &str, new: &NewConnection) -> Result<Vec<Sealed>, StoreError> {
+        new.secrets
+            .iter()
+            .map(|(field, secret)| {
+                let (nonce, ciphertext) = self.cipher.seal(&crypto::secret_aad(id, field), secret.expose().as_bytes())?;
+                Ok(Sealed { field, nonce, ciphertext })
+            })
+            .collect()
+    }
+}
+
+struct Sealed {
+    field: &'static str,
+    nonce: [u8; NONCE_LEN],
+    ciphertext: Vec<u8>,
+}
+
+enum SchemaError {
+    Db(rusqlite::Error),
+    Newer(i64),
+}
+
+impl From<rusqlite::Error> for SchemaError {
+    fn from(e: rusqlite::Error) -> Self {
+        SchemaError::Db(e)
+    }
+}
+
+fn init_schema(conn: &Connection) -> Result<(), SchemaError> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // secure_delete: pages freed by DELETE/UPDATE are overwritten with zeros, so old
+    // ciphertexts and settings do not linger in free pages of the file.
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;")?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(SchemaError::Newer(version));
+    }
+    conn.execute_batch(
+        "BEGIN;
+         CREATE TABLE IF NOT EXISTS meta (
+             key   TEXT PRIMARY KEY NOT NULL,
+             value BLOB NOT NULL
+         );
+         CREATE TABLE IF NOT EXISTS connections (
+             seq         INTEGER PRIMARY KEY,
+             id          TEXT NOT NULL UNIQUE,
+             name        TEXT NOT NULL,
+             api_type    TEXT NOT NULL,
+             environment TEXT NOT NULL,
+             settings    TEXT NOT NULL, -- JSON object of the non-secret credential fields
+             created_at  TEXT NOT NULL,
+             updated_at  TEXT NOT NULL
+         ) STRICT;
+         CREATE TABLE IF NOT EXISTS secrets (
+             connection_id TEXT NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+             field         TEXT NOT NULL,
+             nonce         BLOB NOT NULL, -- 96-bit, random per value
+             ciphertext    BLOB NOT NULL, -- AES-256-GCM, tag appended; AAD billcom-connection:v1:{id}:{field}
+             PRIMARY KEY (connection_id, field)
+         ) STRICT;
+         PRAGMA user_version = 1;
+         COMMIT;",
+    )?;
+    Ok(())
+}
+
+const SELECT_CONNECTION: &str =
+    "SELECT id, name, api_type, environment, settings, created_at, updated_at FROM connections";
+
+type Row = (String, String, String, String, String, String, String);
+
+fn row_fields(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+}
+
+fn read_one(conn: &Connection, id: &str) -> Result<Option<SavedConnection>, StoreError> {
+    let Some(row) = conn
+        .query_row(&format!("{SELECT_CONNECTION} WHERE id = ?1"), [id], row_fields)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare("SELECT field FROM secrets WHERE connection_id = ?1")?;
+    let fields = stmt.query_map([id], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+    assemble(row, fields).map(Some)
+}
+
+fn assemble(row: Row, mut secret_fields: Vec<String>) -> Result<SavedConnection, StoreError> {
+    let (id, name, api_type, environment, settings, created_at, updated_at) = row;
+    let settings = match serde_json::from_str(&settings) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => return Err(StoreError::Corrupt("settings are not a JSON object")),
+    };
+    // Secrets in the API type's display order (alphabetical for anything unknown).
+    let order = |f: &String| -> (usize, String) {
+        let pos = spec::api_type(&api_type)
+            .and_then(|t| t.credentials.iter().position(|c| c == f))
+            .unwrap_or(usize::MAX);
+        (pos, f.clone())
+    };
+    secret_fields.sort_by_key(order);
+    Ok(SavedConnection {
+        base_url: spec::base_url(&api_type, &environment),
+        id,
+        name,
+        api_type,
+        environment,
+        settings,
+        secrets_set: secret_fields,
+        created_at,
+        updated_at,
+    })
+}
+
+fn settings_json(new: &NewConnection) -> Result<String, StoreError> {
+    let map: serde_json::Map<String, serde_json::Value> = new
+        .settings
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone())))
+        .collect();
+    serde_json::to_string(&map).map_err(|_| StoreError::Corrupt("settings could not be encoded"))
+}
+
+fn insert_secrets(tx: &rusqlite::Transaction<'_>, id: &str, sealed: &[Sealed]) -> Result<(), StoreError> {
+    let mut stmt =
+        tx.prepare("INSERT INTO secrets (connection_id, field, nonce, ciphertext) VALUES (?1, ?2, ?3, ?4)")?;
+    for s in sealed {
+        stmt.execute(params![id, s.field, &s.nonce[..], s.ciphertext])?;
+    }
+    Ok(())
+}
+
+/// Whether a path's permissions let group or others in (for a startup warning).
+pub fn is_open_to_others(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0)
+}

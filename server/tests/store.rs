@@ -1,0 +1,115 @@
+//! The store's decrypting side, and the router served in-process over real TCP.
+
+mod common;
+
+use billcom_connection::Secret;
+use billcom_connection_server::api::AppState;
+use billcom_connection_server::statics::StaticRoots;
+use billcom_connection_server::store::{NewConnection, Store, StoreError, DB_FILE};
+use common::*;
+use std::sync::Arc;
+use zeroize::Zeroizing;
+
+fn key(byte: u8) -> Zeroizing<[u8; 32]> {
+    Zeroizing::new([byte; 32])
+}
+
+fn v2(name: &str, password: &str, dev_key: &str) -> NewConnection {
+    NewConnection {
+        name: name.into(),
+        api_type: "ap-ar-v2",
+        environment: "production",
+        settings: vec![("organizationId", "00801ABCDEFGHIJKLM".into()), ("username", "a@example.com".into())],
+        secrets: vec![("password", Secret::new(password.into())), ("devKey", Secret::new(dev_key.into()))],
+    }
+}
+
+fn exposed(secrets: &[(String, Secret)]) -> Vec<(String, String)> {
+    secrets.iter().map(|(f, s)| (f.clone(), s.expose().to_owned())).collect()
+}
+
+#[test]
+fn load_secrets_decrypts_into_secret_values() -> Result<(), StoreError> {
+    let tmp = tempfile::tempdir().map_err(|_| StoreError::Corrupt("tempdir"))?;
+    let (store, _) = Store::open(tmp.path(), Some(key(1))).map_err(|_| StoreError::Corrupt("open"))?;
+    let a = store.create(&v2("A", "pass word A", "DEVKEY-A"))?;
+    let b = store.create(&v2("B", "pass word B", "DEVKEY-B"))?;
+    assert_eq!(a.secrets_set, ["password", "devKey"]);
+
+    let mut got = store.load_secrets(&a.id)?.unwrap_or_default();
+    got.sort_by(|x, y| x.0.cmp(&y.0));
+    assert_eq!(exposed(&got), [("devKey".into(), "DEVKEY-A".into()), ("password".into(), "pass word A".into())]);
+    assert_eq!(format!("{got:?}"), r#"[("devKey", [redacted]), ("password", [redacted])]"#);
+    assert!(store.load_secrets("AAAAAAAAAAAAAAAAAAAAAA")?.is_none());
+
+    // Replacing swaps the secrets whole.
+    store.replace(&b.id, &v2("B2", "new pw", "DEVKEY-B2"))?;
+    let got = exposed(&store.load_secrets(&b.id)?.unwrap_or_default());
+    assert!(got.contains(&("password".into(), "new pw".into())));
+    assert!(got.contains(&("devKey".into(), "DEVKEY-B2".into())));
+
+    // Same data, another process's view: reopening with the same key reads it.
+    drop(store);
+    let (store, _) = Store::open(tmp.path(), Some(key(1))).map_err(|_| StoreError::Corrupt("reopen"))?;
+    assert_eq!(store.list()?.len(), 2);
+    assert!(store.load_secrets(&a.id)?.is_some());
+    Ok(())
+}
+
+#[test]
+fn moved_or_altered_ciphertexts_fail_to_decrypt() -> Result<(), Box<dyn std::error::Error>> {
+    let tmp = tempfile::tempdir()?;
+    let (store, _) = Store::open(tmp.path(), Some(key(2)))?;
+    let a = store.create(&v2("A", "pw-A", "DK-A"))?;
+    let b = store.create(&v2("B", "pw-B", "DK-B"))?;
+    drop(store);
+
+    let db = rusqlite::Connection::open(tmp.path().join(DB_FILE))?;
+    // Copy A's password ciphertext (with its nonce) onto B's record.
+    db.execute(
+        "UPDATE secrets SET (nonce, ciphertext) = (SELECT nonce, ciphertext FROM secrets WHERE connection_id = ?1 AND field = 'password') \
+         WHERE connection_id = ?2 AND field = 'password'",
+        [&a.id, &b.id],
+    )?;
+    // Swap A's two fields with each other.
+    db.execute_batch(&format!(
+        "UPDATE secrets SET field = 'tmp' WHERE connection_id = '{0}' AND field = 'password';
+         UPDATE secrets SET field = 'password' WHERE connection_id = '{0}' AND field = 'devKey';
+         UPDATE secrets SET field = 'devKey' WHERE connection_id = '{0}' AND field = 'tmp';",
+        a.id
+    ))?;
+    drop(db);
+
+    let (store, _) = Store::open(tmp.path(), Some(key(2)))?;
+    for id in [&a.id, &b.id] {
+        match store.load_secrets(id) {
+            Err(StoreError::Decrypt { field }) => assert!(field == "password" || field == "devKey"),
+            other => panic!("expected a decryption error, got {:?}", other.map(|o| o.map(|v| v.len()))),
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn the_router_serves_over_real_tcp() -> Result<(), Box<dyn std::error::Error>> {
+    let dirs = Dirs::new();
+    let (store, _) = Store::open(&dirs.data(), Some(key(3)))?;
+    let app = billcom_connection_server::router(Arc::new(AppState { store }), StaticRoots::new(&dirs.static_root()));
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let addr = listener.local_addr()?;
+    rt.spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+
+    let body = body_for("ap-ar-v3", "in-process");
+    let bytes = serde_json::to_vec(&body)?;
+    let r = request(addr, "POST", "/api/connections", &[("Content-Type", "application/json")], &bytes);
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    assert_no_secret(r.raw().as_bytes(), &secret_values(&body), "the response");
+    let r = request(addr, "GET", "/api/connections", &[], b"");
+    assert_eq!(r.json().as_array().map(Vec::len), Some(1));
+    rt.shutdown_background();
+    Ok(())
+}
