@@ -20,6 +20,6 @@ rm -f pkg/.gitignore pkg/package.json
 # they are numbers and handles nobody should touch, so say `unknown`.
 sed -i -E 's/\bany\b/unknown/g' pkg/billcom_connection.d.ts pkg/billcom_connection_bg.wasm.d.ts
 # wasm-bindgen cannot mark an overridden parameter type optional; submit's options are.
-sed -i 's/submit(url: string, options: SubmitOptions)/submit(url: string, options?: SubmitOptions)/' pkg/billcom_connection.d.ts
-grep -q 'options?: SubmitOptions' pkg/billcom_connection.d.ts || { echo "[build] d.ts fix-up failed" >&2; exit 1; }
+sed -i -E 's/(submit|test)\(url: string, options: SubmitOptions\)/\1(url: string, options?: SubmitOptions)/' pkg/billcom_connection.d.ts
+[ "$(grep -c 'options?: SubmitOptions' pkg/billcom_connection.d.ts)" = 2 ] || { echo "[build] d.ts fix-up failed" >&2; exit 1; }
 echo "[build] pkg/ ready: $(wc -c < pkg/billcom_connection_bg.wasm) bytes wasm, $(wc -c < pkg/billcom_connection.js) bytes glue" >&2

@@ -57,6 +57,31 @@ export type SubmitResult =
       /** Items in the validator's shape, mapped onto fields (a 422's items included). */
       errors: ReportItem[];
     };
+
+/** The codes of a connection test's items (README: "Connection test codes"). */
+export type TestCode =
+  | "rejected" | "auth_failed" | "locked" | "rate_limited"
+  | "upstream_error" | "timeout" | "invalid_response" | "unreachable";
+
+export interface TestItem {
+  /** The field BILL blamed, or null for the connection as a whole. */
+  field: string | null;
+  code: TestCode | ReportCode;
+  severity: "error" | "warning";
+  message: string;
+  /** `billCode`: BILL's error code, e.g. "BDC_1101". */
+  params?: { billCode?: string } & ReportParams;
+}
+
+export type TestResult =
+  | { ok: boolean; status: number; message: string; errors: TestItem[] }
+  | {
+      ok: false;
+      status: number;
+      reason: "invalid" | "in_flight" | "network" | "timeout" | "http";
+      message: string;
+      errors: ReportItem[];
+    };
 "#;
 
 #[wasm_bindgen]
@@ -277,7 +302,7 @@ impl ConnectionForm {
 
     /// Validates, then sends the settings to the backend in one `fetch`: POST in
     /// create mode, PUT to the connection's URL in edit mode. Sends nothing when
-    /// invalid or while another submit is in flight. On success the secrets are
+    /// invalid or while another request is in flight. On success the secrets are
     /// zeroized and the form switches to editing the saved connection; on any
     /// failure every value is kept (in memory only) so a retry needs no retyping.
     #[wasm_bindgen(unchecked_return_type = "Promise<SubmitResult>")]
@@ -286,10 +311,37 @@ impl ConnectionForm {
         #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
         #[wasm_bindgen(unchecked_param_type = "SubmitOptions")] options: Option<JsValue>,
     ) -> Result<Promise, JsValue> {
+        self.start(Purpose::Save, url, options)
+    }
+
+    /// Asks the backend to log in to BILL with these (unsaved) settings: one POST
+    /// of the same body as a save, e.g. to `/api/connections/test`. Same custody as
+    /// `submit()`: secrets leave WASM only in that request body, and every value
+    /// is kept whatever the answer. Resolves to the backend's `{ ok, message,
+    /// errors }` (items on the fields BILL blamed), or a failure as for `submit()`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<TestResult>")]
+    pub fn test(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "SubmitOptions")] options: Option<JsValue>,
+    ) -> Result<Promise, JsValue> {
+        self.start(Purpose::Test, url, options)
+    }
+}
+
+/// What a request is for: it decides the method, the URL and what success does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Save,
+    Test,
+}
+
+impl ConnectionForm {
+    fn start(&self, purpose: Purpose, url: JsValue, options: Option<JsValue>) -> Result<Promise, JsValue> {
         let url = read::string_arg(&url).map_err(throw)?;
         let opts = submit_options(&options.unwrap_or(JsValue::UNDEFINED)).map_err(throw)?;
         if self.in_flight.get() {
-            let r = failure(0, "in_flight", "A save is already in progress.", JsValue::UNDEFINED);
+            let r = failure(0, "in_flight", "A request is already in progress.", JsValue::UNDEFINED);
             return Ok(Promise::resolve(&r));
         }
         let (outgoing, timeout_ms) = {
@@ -298,14 +350,18 @@ impl ConnectionForm {
                 Ok(body) => body,
                 Err(report) => {
                     let errors = parsed(&json::issues(&report.errors));
-                    let r = failure(0, "invalid", "Some settings need fixing before they can be saved.", errors);
+                    let r = failure(0, "invalid", "Some settings need fixing first.", errors);
                     return Ok(Promise::resolve(&r));
                 }
             };
-            let method = opts.method.unwrap_or_else(|| match state.mode() {
-                Mode::Create => "POST".into(),
-                Mode::Edit { .. } => "PUT".into(),
+            let method = opts.method.unwrap_or_else(|| match (purpose, state.mode()) {
+                (Purpose::Save, Mode::Edit { .. }) => "PUT".into(),
+                _ => "POST".into(),
             });
+            let target = match purpose {
+                Purpose::Save => target_url(&url, state.mode()),
+                Purpose::Test => url,
+            };
             let headers = if opts.headers.is_undefined() { Headers::new() } else { AnyHeaders::new(&opts.headers).map(JsCast::unchecked_into) }
                 .map_err(|_| throw(UsageError::InvalidArgument))?;
             headers.set("Content-Type", "application/json")?;
@@ -320,7 +376,7 @@ impl ConnectionForm {
             init.set_referrer_policy(ReferrerPolicy::NoReferrer);
             let controller = AbortController::new()?;
             init.set_signal(Some(&controller.signal()));
-            let request = Request::new_with_str_and_init(&target_url(&url, state.mode()), &init)
+            let request = Request::new_with_str_and_init(&target, &init)
                 .map_err(|_| throw(UsageError::InvalidArgument))?;
             ((request, controller), opts.timeout_ms)
         };
@@ -328,7 +384,7 @@ impl ConnectionForm {
         let state = Rc::clone(&self.state);
         let in_flight = Rc::clone(&self.in_flight);
         Ok(future_to_promise(async move {
-            let result = send(outgoing, timeout_ms, &state).await;
+            let result = send(outgoing, timeout_ms, &state, purpose).await;
             in_flight.set(false);
             Ok(result)
         }))
@@ -337,7 +393,12 @@ impl ConnectionForm {
 
 /// Sends the request, abandoning it after `timeout_ms`, and turns the answer into
 /// a `SubmitResult`. Never rejects.
-async fn send((request, controller): (Request, AbortController), timeout_ms: f64, state: &Rc<RefCell<FormState>>) -> JsValue {
+async fn send(
+    (request, controller): (Request, AbortController),
+    timeout_ms: f64,
+    state: &Rc<RefCell<FormState>>,
+    purpose: Purpose,
+) -> JsValue {
     let timed_out = Rc::new(Cell::new(false));
     let flag = Rc::clone(&timed_out);
     let abort = Closure::once(move || {
@@ -359,6 +420,13 @@ async fn send((request, controller): (Request, AbortController), timeout_ms: f64
             return failure(0, "network", m, JsValue::UNDEFINED);
         }
     };
+    if (200..300).contains(&status) && purpose == Purpose::Test {
+        if body.is_object() && get(&body, "ok").as_bool().is_some() {
+            set(body.unchecked_ref(), "status", &JsValue::from(status));
+            return body;
+        }
+        return failure(status, "http", "The server's answer was not a test result.", JsValue::UNDEFINED);
+    }
     if (200..300).contains(&status) {
         let id = get(&body, "id").as_string();
         if let Ok(mut s) = state.try_borrow_mut() {

@@ -184,3 +184,23 @@ test("misuse throws coded errors and leaves the form usable", () => {
   assert.equal(form.set("username", 12)[0].code, "invalid_type");
   assert.deepEqual(form.set("username", "a@b.co"), []);
 });
+
+test("test(): one POST of the same body; the answer passes through; nothing is cleared", async () => {
+  const form = filled("partner");
+  const answer = { ok: false, message: "BILL did not accept this username and password.",
+    errors: [{ field: "password", code: "rejected", severity: "error", message: "m", params: { billCode: "BDC_1101" } }] };
+  respond = (req, res) => { res.writeHead(200, { "content-type": "application/json" }); res.end(JSON.stringify(answer)); };
+  const result = await form.test(`${base}/api/connections/test`);
+  assert.deepEqual(result, { ...answer, status: 200 });
+  assert.equal(requests.length, 1);
+  assert.deepEqual([requests[0].method, requests[0].url], ["POST", "/api/connections/test"]);
+  assert.deepEqual(JSON.parse(requests[0].body).secrets, { appKey: SECRET.appKey, password: SECRET.password });
+  assert.deepEqual(form.secretsFilled(), { appKey: true, password: true });
+  assert.equal(form.mode, "create");
+  respond = (req, res) => { res.writeHead(200, { "content-type": "application/json" }); res.end('{"id":"not-a-result"}'); };
+  const odd = await form.test(`${base}/api/connections/test`);
+  assert.deepEqual([odd.ok, odd.reason], [false, "http"]);
+  const invalid = new ConnectionForm({ apiType: "spend-expense" });
+  assert.equal((await invalid.test(`${base}/api/connections/test`)).reason, "invalid");
+  assert.equal(requests.length, 2);
+});
