@@ -1,0 +1,60 @@
+// Sizes: what ships (pkg/ wasm + glue) and each contender's esbuild bundle,
+// raw / gzip -9 / brotli -q 11 (node:zlib).
+import { readFileSync } from "node:fs";
+import { gzipSync, brotliCompressSync, constants } from "node:zlib";
+
+export const ROOT = new URL("../", import.meta.url);
+export const WASM = new URL("pkg/billcom_connection_bg.wasm", ROOT);
+export const GLUE = new URL("pkg/billcom_connection.js", ROOT);
+
+export function sizes(buf) {
+  return {
+    raw: buf.length,
+    gzip: gzipSync(buf, { level: 9 }).length,
+    brotli: brotliCompressSync(buf, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: buf.length },
+    }).length,
+  };
+}
+
+const add = (a, b) => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli });
+
+/** The two shipped files, each compressed on its own (as a server sends them), and their sum. */
+export function shipped() {
+  const wasm = sizes(readFileSync(WASM));
+  const glue = sizes(readFileSync(GLUE));
+  return { wasm, glue, total: add(wasm, glue) };
+}
+
+/** esbuild --bundle --minify --format=esm of a small entry per contender. */
+export async function bundles({ standaloneFile }) {
+  const esbuild = await import("esbuild");
+  const entries = {
+    "ours: glue (esbuild) + wasm": `export { default as init, initSync, validate, formSpec, ConnectionForm } from "./pkg/billcom_connection.js";`,
+    "ajv (runtime, compiles at load)": `export { validate } from "./bench/contenders/ajv.mjs";`,
+    "ajv standalone": `export { default as validate } from ${JSON.stringify(standaloneFile)};`,
+    "zod 4": `export { validate } from "./bench/contenders/zod.mjs";`,
+    "valibot 1": `export { validate } from "./bench/contenders/valibot.mjs";`,
+  };
+  const wasm = sizes(readFileSync(WASM));
+  const out = {};
+  for (const [name, contents] of Object.entries(entries)) {
+    const r = await esbuild.build({
+      stdin: { contents, resolveDir: ROOT.pathname, sourcefile: "entry.mjs", loader: "js" },
+      bundle: true, minify: true, format: "esm", platform: "browser", write: false, logLevel: "error",
+      // The glue's `new URL("…_bg.wasm", import.meta.url)` stays a URL; the wasm is counted below.
+    });
+    const js = sizes(Buffer.from(r.outputFiles[0].contents));
+    out[name] = name.startsWith("ours") ? add(js, wasm) : js;
+  }
+  return out;
+}
+
+export function sizeTable(rows) {
+  const w = Math.max(...Object.keys(rows).map((k) => k.length), 8);
+  const lines = [`${"module".padEnd(w)}  ${"raw".padStart(8)}  ${"gzip -9".padStart(8)}  ${"br -q 11".padStart(8)}`];
+  for (const [k, s] of Object.entries(rows)) {
+    lines.push(`${k.padEnd(w)}  ${String(s.raw).padStart(8)}  ${String(s.gzip).padStart(8)}  ${String(s.brotli).padStart(8)}`);
+  }
+  return lines.join("\n");
+}
