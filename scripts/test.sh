@@ -16,7 +16,7 @@ bash scripts/build.sh
 
 step "wasm: wasm-bindgen-test in headless Chromium"
 CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
-  cargo test --quiet --target wasm32-unknown-unknown --test web
+  cargo test --target wasm32-unknown-unknown --test web
 
 step "js: the package contract (Node) and the demo end to end (Chromium)"
 node --test --test-concurrency=1 tests/js/ tests/e2e/

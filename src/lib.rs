@@ -7,6 +7,7 @@
 pub mod check;
 pub mod form;
 pub mod json;
+pub mod packed;
 pub mod messages;
 pub mod report;
 pub mod secret;

@@ -1,0 +1,45 @@
+// Reads JS values for the validator in one pass and hands them over as one JSON
+// string: ["key", "tag", "value", ...]. One crossing into WASM instead of one per
+// key; JSON.stringify escapes lone surrogates (\udXXX) so the Rust side can tell.
+// Never throws: a hostile object (a Proxy whose traps throw, a revoked Proxy)
+// gives null, a value that cannot be read gives the tag "unreadable".
+
+function tag(v) {
+  if (typeof v === "string") return "s";
+  if (v === undefined || v === null) return "m";
+  try {
+    return Array.isArray(v) ? "array" : typeof v;
+  } catch {
+    return "object"; // a revoked Proxy as a value
+  }
+}
+
+export function packSettings(settings) {
+  try {
+    if (settings === null || typeof settings !== "object" || Array.isArray(settings)) return null;
+    const keys = Object.keys(settings);
+    const out = new Array(keys.length * 3);
+    let i = 0;
+    for (const k of keys) {
+      let v;
+      let t;
+      try {
+        v = settings[k];
+        t = tag(v);
+      } catch {
+        t = "unreadable";
+      }
+      out[i++] = k;
+      out[i++] = t;
+      out[i++] = t === "s" ? v : "";
+    }
+    return JSON.stringify(out);
+  } catch {
+    return null;
+  }
+}
+
+export function packValue(v) {
+  const t = tag(v);
+  return JSON.stringify(t === "s" ? ["", t, v] : ["", t, ""]);
+}
