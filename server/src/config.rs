@@ -17,6 +17,7 @@ billcom-connection-server: the reference backend of the Bill.com connection form
 
 USAGE:
     billcom-connection-server [--listen ADDR] [--data-dir DIR] [--static-dir DIR]
+    billcom-connection-server rotate-key [--data-dir DIR]
 
 OPTIONS:
     --listen ADDR       address to listen on        [env BILLCOM_LISTEN, default 127.0.0.1:8080]
@@ -32,6 +33,13 @@ ENVIRONMENT:
                              When unset, DIR/connection.key is used (generated on first
                              start with mode 0600). Keep it: without it no saved secret
                              can be read.
+
+ROTATE-KEY:
+    With the server stopped, re-encrypts every saved secret under a new key in one
+    transaction. With a key file, a new key is generated (or taken from
+    BILLCOM_NEW_CONNECTION_KEY) and replaces DIR/connection.key. With the key in
+    BILLCOM_CONNECTION_KEY, set BILLCOM_NEW_CONNECTION_KEY to the new key, then start
+    the server with BILLCOM_CONNECTION_KEY set to it.
 ";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,6 +52,7 @@ pub struct Config {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {
     Run(Config),
+    RotateKey { data_dir: PathBuf },
     Help,
     Version,
 }
@@ -58,7 +67,11 @@ where
     let mut listen: Option<OsString> = None;
     let mut data_dir: Option<OsString> = None;
     let mut static_dir: Option<OsString> = None;
-    let mut it = args.into_iter();
+    let mut it = args.into_iter().peekable();
+    let rotate = it.peek().is_some_and(|a| a == "rotate-key");
+    if rotate {
+        it.next();
+    }
     while let Some(arg) = it.next() {
         let text = arg.to_str().ok_or("arguments must be valid UTF-8")?.to_owned();
         let (flag, inline) = match text.split_once('=') {
@@ -68,9 +81,9 @@ where
         let slot = match flag.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
             "-V" | "--version" => return Ok(Command::Version),
-            "--listen" => &mut listen,
+            "--listen" if !rotate => &mut listen,
             "--data-dir" => &mut data_dir,
-            "--static-dir" => &mut static_dir,
+            "--static-dir" if !rotate => &mut static_dir,
             other => return Err(format!("unknown argument `{other}` (see --help)")),
         };
         let value = match inline {
@@ -85,6 +98,9 @@ where
     let pick = |flag: Option<OsString>, var: &str, default: &str| {
         flag.or_else(|| env(var).filter(|v| !v.is_empty())).unwrap_or_else(|| default.into())
     };
+    if rotate {
+        return Ok(Command::RotateKey { data_dir: pick(data_dir, "BILLCOM_DATA_DIR", "./data").into() });
+    }
     let listen = pick(listen, "BILLCOM_LISTEN", "127.0.0.1:8080")
         .into_string()
         .map_err(|_| "the listen address must be valid UTF-8".to_owned())?;
@@ -107,6 +123,37 @@ pub fn init_logging() {
 fn fail(message: impl std::fmt::Display) -> ExitCode {
     tracing::error!("{message}");
     ExitCode::FAILURE
+}
+
+/// `rotate-key`: re-encrypts every secret under a new key (server stopped).
+pub fn rotate_key(data_dir: &std::path::Path) -> ExitCode {
+    let env_key = match keys::from_env() {
+        Ok(k) => k,
+        Err(e) => return fail(e),
+    };
+    let new_key = match keys::new_from_env() {
+        Ok(k) => k,
+        Err(e) => return fail(e),
+    };
+    match Store::rotate_key(data_dir, env_key, new_key) {
+        Ok(r) => {
+            tracing::info!(secrets = r.secrets, "every saved secret is now encrypted with the new key");
+            match r.origin {
+                keys::KeyOrigin::Env => tracing::warn!(
+                    "start the server with {} set to the new key (the value of {}); the old key no longer works",
+                    keys::ENV_VAR,
+                    keys::NEW_ENV_VAR
+                ),
+                keys::KeyOrigin::File(p) | keys::KeyOrigin::Generated(p) => tracing::info!(
+                    "the new key is in {}; back it up, and discard backups of the old key with care \
+                     (older database backups still need it)",
+                    p.display()
+                ),
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
 }
 
 /// Opens the store, binds, serves until SIGINT/SIGTERM. Non-zero exit on any
@@ -258,5 +305,17 @@ mod tests {
         assert!(parse(args(&["--listen"]), none).is_err());
         assert!(parse(args(&["--listen="]), none).is_err());
         assert_eq!(parse(args(&["--help"]), none), Ok(Command::Help));
+    }
+
+    #[test]
+    fn rotate_key_takes_only_the_data_dir() {
+        let none = |_: &str| None;
+        assert_eq!(
+            parse(args(&["rotate-key", "--data-dir", "/d"]), none),
+            Ok(Command::RotateKey { data_dir: "/d".into() })
+        );
+        assert_eq!(parse(args(&["rotate-key"]), none), Ok(Command::RotateKey { data_dir: "./data".into() }));
+        assert!(parse(args(&["rotate-key", "--listen", "127.0.0.1:1"]), none).is_err());
+        assert!(parse(args(&["--data-dir", "/d", "rotate-key"]), none).is_err());
     }
 }

@@ -16,6 +16,10 @@ use zeroize::Zeroizing;
 
 pub const ENV_VAR: &str = "BILLCOM_CONNECTION_KEY";
 pub const KEY_FILE: &str = "connection.key";
+/// The new key during a rotation, until the re-encrypted data is committed.
+pub const NEW_KEY_FILE: &str = "connection.key.new";
+/// The new key for a rotation when keys are kept in the environment.
+pub const NEW_ENV_VAR: &str = "BILLCOM_NEW_CONNECTION_KEY";
 
 /// A key file larger than this is not a key file (the real one is 45 bytes).
 const MAX_KEY_FILE: u64 = 1024;
@@ -56,6 +60,8 @@ pub enum KeyError {
     FileRead { path: PathBuf, source: std::io::Error },
     #[error("the key file {} could not be created: {source}", path.display())]
     FileCreate { path: PathBuf, source: std::io::Error },
+    #[error("{NEW_ENV_VAR} must be standard base64 of exactly 32 random bytes (e.g. `openssl rand -base64 32`)")]
+    NewEnvInvalid,
     #[error("could not generate a key: {0}")]
     Random(#[from] crypto::CryptoError),
 }
@@ -93,6 +99,21 @@ pub fn key_file_path(data_dir: &Path) -> PathBuf {
     data_dir.join(KEY_FILE)
 }
 
+pub fn new_key_file_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(NEW_KEY_FILE)
+}
+
+/// Reads `BILLCOM_NEW_CONNECTION_KEY`; `Ok(None)` when unset.
+pub fn new_from_env() -> Result<Option<Key>, KeyError> {
+    match std::env::var_os(NEW_ENV_VAR) {
+        None => Ok(None),
+        Some(v) => {
+            let v = Zeroizing::new(v.into_string().map_err(|_| KeyError::NewEnvInvalid)?);
+            decode(&v).map(Some).map_err(|_| KeyError::NewEnvInvalid)
+        }
+    }
+}
+
 /// Reads the key file; `Ok(None)` when there is none.
 pub fn read_key_file(path: &Path) -> Result<Option<Key>, KeyError> {
     let mut file = match fs::File::open(path) {
@@ -123,16 +144,26 @@ pub fn read_key_file(path: &Path) -> Result<Option<Key>, KeyError> {
 /// If another process created it first, that one is read instead.
 pub fn generate_key_file(path: &Path) -> Result<Key, KeyError> {
     let key = crypto::generate_key()?;
+    match write_key_file(path, &key) {
+        Ok(()) => Ok(key),
+        Err(KeyError::FileCreate { source, .. }) if source.kind() == ErrorKind::AlreadyExists => {
+            read_key_file(path)?.ok_or_else(|| KeyError::FileRead { path: path.to_owned(), source })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Writes `key` as a new key file (base64 and a newline), mode 0600, durably;
+/// fails if the file exists.
+pub fn write_key_file(path: &Path, key: &Key) -> Result<(), KeyError> {
     let mut text = Zeroizing::new(STANDARD.encode(key.as_slice()));
     text.push('\n');
-    let created = OpenOptions::new().write(true).create_new(true).mode(0o600).open(path);
-    let mut file = match created {
-        Ok(f) => f,
-        Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-            return read_key_file(path)?.ok_or_else(|| KeyError::FileRead { path: path.to_owned(), source: e });
-        }
-        Err(source) => return Err(KeyError::FileCreate { path: path.to_owned(), source }),
-    };
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|source| KeyError::FileCreate { path: path.to_owned(), source })?;
     let written = file.write_all(text.as_bytes()).and_then(|()| file.sync_all());
     if let Err(source) = written {
         // Never leave a half-written key file behind to be mistaken for the key.
@@ -145,7 +176,7 @@ pub fn generate_key_file(path: &Path) -> Result<Key, KeyError> {
             let _ = d.sync_all();
         }
     }
-    Ok(key)
+    Ok(())
 }
 
 #[cfg(test)]

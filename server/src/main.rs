@@ -10,6 +10,10 @@ fn main() -> ExitCode {
             config::init_logging();
             config::run(c)
         }
+        Ok(Command::RotateKey { data_dir }) => {
+            config::init_logging();
+            config::rotate_key(&data_dir)
+        }
         Ok(Command::Help) => {
             print!("{}", config::USAGE);
             ExitCode::SUCCESS

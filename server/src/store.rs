@@ -14,12 +14,13 @@ use billcom_connection::{spec, Secret};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::fs::{DirBuilder, OpenOptions};
+use std::fs::{DirBuilder, File, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 pub const DB_FILE: &str = "connections.sqlite3";
+pub const LOCK_FILE: &str = "server.lock";
 const SCHEMA_VERSION: i64 = 1;
 const KEY_CHECK: &str = "key_check";
 
@@ -36,12 +37,30 @@ pub enum StartupError {
     NewerSchema { path: PathBuf, found: i64 },
     #[error(transparent)]
     Key(#[from] KeyError),
-    #[error("the key does not match the data in {}: the key {origin} is not the key this data was encrypted with. Start with the original key (env {} or the key file {}); saved secrets cannot be read without it", path.display(), keys::ENV_VAR, key_file.display())]
-    KeyMismatch { path: PathBuf, origin: KeyOrigin, key_file: PathBuf },
+    #[error("the key does not match the data in {}: the key {origin} is not the key this data was encrypted with. Start with the original key (env {} or the key file {}); saved secrets cannot be read without it{hint}", path.display(), keys::ENV_VAR, key_file.display())]
+    KeyMismatch { path: PathBuf, origin: KeyOrigin, key_file: PathBuf, hint: &'static str },
     #[error("the database {} holds data encrypted with a key, but no key was given: neither {} is set nor does the key file {} exist. Restore the key file or set {}; refusing to generate a new key that could not read this data", path.display(), keys::ENV_VAR, key_file.display(), keys::ENV_VAR)]
     KeyMissing { path: PathBuf, key_file: PathBuf },
     #[error("could not initialise the key check: {0}")]
     Crypto(#[from] CryptoError),
+    #[error("another billcom-connection-server (or a key rotation) is using the data directory {}; stop it first", path.display())]
+    Busy { path: PathBuf },
+    #[error("the lock file {} could not be opened: {source}", path.display())]
+    Lock { path: PathBuf, source: std::io::Error },
+    #[error("no key to rotate: neither {} is set nor does the key file {} exist", keys::ENV_VAR, key_file.display())]
+    NothingToRotate { key_file: PathBuf },
+    #[error("the key comes from {}: set {} to the new key (base64 of 32 bytes) to rotate to it", keys::ENV_VAR, keys::NEW_ENV_VAR)]
+    NewKeyNeeded,
+    #[error("{} exists: an earlier key rotation was interrupted. If the server refuses the current key file, this file holds the key the data is now encrypted with: move it to {}. Otherwise delete it, then rotate again", path.display(), keys::KEY_FILE)]
+    RotationLeftover { path: PathBuf },
+    #[error("the new key is the same as the current key")]
+    SameKey,
+    #[error("a stored secret of connection {id} ({field}) does not decrypt with the current key; nothing was changed")]
+    Undecryptable { id: String, field: String },
+    #[error("the key rotation failed, nothing was changed: {source}")]
+    Rotate { source: rusqlite::Error },
+    #[error("the data is now encrypted with the new key, but {} could not be moved to {}: {source}. Move it by hand before starting the server", new.display(), file.display())]
+    RotateRename { new: PathBuf, file: PathBuf, source: std::io::Error },
 }
 
 /// A failure after startup. Messages carry no user data and no secret.
@@ -90,6 +109,9 @@ pub struct Store {
     conn: Mutex<Connection>,
     cipher: Cipher,
     db_path: PathBuf,
+    /// Held (flock, exclusive) while the store is open: one server per data
+    /// directory, and no key rotation under a running server.
+    _lock: File,
 }
 
 impl std::fmt::Debug for Store {
@@ -112,11 +134,20 @@ impl Store {
     /// Opens (creating if needed) the data directory, database and key, and checks
     /// that the key belongs to the data. `env_key` is `BILLCOM_CONNECTION_KEY`.
     pub fn open(data_dir: &Path, env_key: Option<crypto::Key>) -> Result<(Store, KeyOrigin), StartupError> {
+        Store::open_with(data_dir, env_key, true)
+    }
+
+    fn open_with(
+        data_dir: &Path,
+        env_key: Option<crypto::Key>,
+        may_generate: bool,
+    ) -> Result<(Store, KeyOrigin), StartupError> {
         DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(data_dir)
             .map_err(|source| StartupError::DataDir { path: data_dir.to_owned(), source })?;
+        let lock = lock_data_dir(data_dir)?;
         let db_path = data_dir.join(DB_FILE);
         // Create the file ourselves so it starts as 0600 (SQLite gives its journal
         // files the database file's permissions).
@@ -144,6 +175,7 @@ impl Store {
             Some(k) => (k, KeyOrigin::Env),
             None => match keys::read_key_file(&key_file)? {
                 Some(k) => (k, KeyOrigin::File(key_file.clone())),
+                None if !may_generate => return Err(StartupError::NothingToRotate { key_file }),
                 None if check.is_some() => {
                     return Err(StartupError::KeyMissing { path: db_path, key_file });
                 }
@@ -154,7 +186,12 @@ impl Store {
         drop(key);
         match check {
             Some(check) if !cipher.verifies(&check) => {
-                return Err(StartupError::KeyMismatch { path: db_path, origin, key_file });
+                let hint = if keys::new_key_file_path(data_dir).exists() {
+                    ". An interrupted key rotation left connection.key.new in the data directory: it may hold the key"
+                } else {
+                    ""
+                };
+                return Err(StartupError::KeyMismatch { path: db_path, origin, key_file, hint });
             }
             Some(_) => {}
             None => {
@@ -163,7 +200,92 @@ impl Store {
                     .map_err(open_err)?;
             }
         }
-        Ok((Store { conn: Mutex::new(conn), cipher, db_path }, origin))
+        Ok((Store { conn: Mutex::new(conn), cipher, db_path, _lock: lock }, origin))
+    }
+
+    /// Re-encrypts every secret under a new key, in one transaction, and replaces
+    /// the key check. With the key in the key file, the new key (from
+    /// `new_env_key`, or generated) replaces that file; with the key in
+    /// `BILLCOM_CONNECTION_KEY`, `new_env_key` is required and no file is written.
+    /// Refused while a server has the data directory open.
+    pub fn rotate_key(
+        data_dir: &Path,
+        env_key: Option<crypto::Key>,
+        new_env_key: Option<crypto::Key>,
+    ) -> Result<Rotated, StartupError> {
+        let (store, origin) = Store::open_with(data_dir, env_key, false)?;
+        let new_file = keys::new_key_file_path(data_dir);
+        if new_file.exists() {
+            return Err(StartupError::RotationLeftover { path: new_file });
+        }
+        let (new_key, written) = match (&origin, new_env_key) {
+            (KeyOrigin::Env, None) => return Err(StartupError::NewKeyNeeded),
+            (KeyOrigin::Env, Some(k)) => (k, None),
+            (_, Some(k)) => {
+                keys::write_key_file(&new_file, &k)?;
+                (k, Some(new_file.clone()))
+            }
+            (_, None) => (keys::generate_key_file(&new_file)?, Some(new_file.clone())),
+        };
+        let outcome = store.reencrypt(&Cipher::new(&new_key));
+        drop(new_key);
+        let count = match outcome {
+            Ok(n) => n,
+            Err(e) => {
+                if let Some(f) = &written {
+                    let _ = std::fs::remove_file(f);
+                }
+                return Err(e);
+            }
+        };
+        let key_file = keys::key_file_path(data_dir);
+        if let Some(f) = written {
+            std::fs::rename(&f, &key_file)
+                .map_err(|source| StartupError::RotateRename { new: f.clone(), file: key_file.clone(), source })?;
+            if let Ok(d) = File::open(data_dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(Rotated { secrets: count, origin })
+    }
+
+    fn reencrypt(&self, new: &Cipher) -> Result<usize, StartupError> {
+        let mut conn = self.lock();
+        let rot = |source| StartupError::Rotate { source };
+        let tx = conn.transaction().map_err(rot)?;
+        let old_check: Vec<u8> = tx
+            .query_row("SELECT value FROM meta WHERE key = ?1", [KEY_CHECK], |r| r.get(0))
+            .map_err(rot)?;
+        if new.verifies(&old_check) {
+            return Err(StartupError::SameKey);
+        }
+        let rows: Vec<(String, String, Vec<u8>, Vec<u8>)> = {
+            let mut stmt = tx
+                .prepare("SELECT connection_id, field, nonce, ciphertext FROM secrets")
+                .map_err(rot)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .map_err(rot)?;
+            rows.collect::<Result<_, _>>().map_err(rot)?
+        };
+        for (id, field, nonce, ciphertext) in &rows {
+            let aad = crypto::secret_aad(id, field);
+            let plain = self
+                .cipher
+                .open(nonce, &aad, ciphertext)
+                .map_err(|_| StartupError::Undecryptable { id: id.clone(), field: field.clone() })?;
+            let (nonce, ciphertext) = new.seal(&aad, &plain)?;
+            tx.execute(
+                "UPDATE secrets SET nonce = ?3, ciphertext = ?4 WHERE connection_id = ?1 AND field = ?2",
+                params![id, field, &nonce[..], ciphertext],
+            )
+            .map_err(rot)?;
+        }
+        let check = new.key_check()?;
+        tx.execute("UPDATE meta SET value = ?2 WHERE key = ?1", params![KEY_CHECK, check])
+            .map_err(rot)?;
+        tx.commit().map_err(rot)?;
+        Ok(rows.len())
     }
 
     pub fn db_path(&self) -> &Path {
@@ -296,6 +418,32 @@ impl Store {
                 Ok(Sealed { field, nonce, ciphertext })
             })
             .collect()
+    }
+}
+
+/// What a key rotation did.
+#[derive(Debug)]
+pub struct Rotated {
+    pub secrets: usize,
+    /// Where the old key came from (and so where the new one went).
+    pub origin: KeyOrigin,
+}
+
+/// Takes the data directory's lock file, exclusively, without waiting.
+fn lock_data_dir(data_dir: &Path) -> Result<File, StartupError> {
+    let path = data_dir.join(LOCK_FILE);
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|source| StartupError::Lock { path: path.clone(), source })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StartupError::Busy { path: data_dir.to_owned() }),
+        Err(std::fs::TryLockError::Error(source)) => Err(StartupError::Lock { path, source }),
     }
 }
 

@@ -32,20 +32,6 @@ pub struct Accepted {
     pub warnings: Vec<Issue>,
 }
 
-/// The entries handed to the validator. Secret values pass through here, so every
-/// string is zeroized when the list is dropped.
-struct Entries(Vec<Entry>);
-
-impl Drop for Entries {
-    fn drop(&mut self) {
-        for e in &mut self.0 {
-            if let Value::Text(s) = &mut e.value {
-                s.zeroize();
-            }
-        }
-    }
-}
-
 /// Overwrites every string in a JSON value before it is dropped: a value we do not
 /// keep (a misplaced or unknown key, a number, an object) may still be a secret.
 pub fn scrub(v: &mut Json) {
@@ -61,7 +47,8 @@ pub fn scrub(v: &mut Json) {
     }
 }
 
-/// A JSON value as the validator sees it. Strings are moved, not copied.
+/// A JSON value as the validator sees it. Strings are moved, not copied, into a
+/// core `Value`, which zeroizes its text when dropped.
 fn to_value(v: Option<Json>) -> Value {
     match v {
         None | Some(Json::Null) => Value::Missing,
@@ -135,10 +122,10 @@ pub fn check(body: Json) -> Result<Accepted, Rejection> {
             return Err(Rejection::Malformed("the request body must be a JSON object"));
         }
     };
-    let mut entries = Entries(Vec::new());
+    let mut entries: Vec<Entry> = Vec::new();
     for key in COMMON_FIELDS {
         let value = to_value(body.remove(*key));
-        entries.0.push(Entry { key: (*key).to_owned(), value });
+        entries.push(Entry { key: (*key).to_owned(), value });
     }
     let settings = take_object(&mut body, "settings");
     let secrets = take_object(&mut body, "secrets");
@@ -178,47 +165,35 @@ pub fn check(body: Json) -> Result<Accepted, Rejection> {
     }
     for (key, v) in std::mem::take(&mut settings) {
         if COMMON_FIELDS.contains(&key.as_str()) {
-            to_value(Some(v)).zeroize_text();
+            drop(to_value(Some(v))); // zeroized on drop
             extra.push(misplaced(&key, "top"));
         } else if spec::is_secret(&key) {
-            to_value(Some(v)).zeroize_text();
+            drop(to_value(Some(v))); // zeroized on drop
             extra.push(misplaced(&key, "secrets"));
         } else {
-            entries.0.push(Entry { key, value: to_value(Some(v)) });
+            entries.push(Entry { key, value: to_value(Some(v)) });
         }
     }
     for (key, v) in std::mem::take(&mut secrets) {
         if COMMON_FIELDS.contains(&key.as_str()) {
-            to_value(Some(v)).zeroize_text();
+            drop(to_value(Some(v))); // zeroized on drop
             extra.push(misplaced(&key, "top"));
         } else if is_known_key(&key) && !spec::is_secret(&key) {
-            to_value(Some(v)).zeroize_text();
+            drop(to_value(Some(v))); // zeroized on drop
             extra.push(misplaced(&key, "settings"));
         } else {
-            entries.0.push(Entry { key, value: to_value(Some(v)) });
+            entries.push(Entry { key, value: to_value(Some(v)) });
         }
     }
 
-    let report = validate(&entries.0);
+    let report = validate(&entries);
     let mut items = report.errors;
     items.extend(extra);
     if items.iter().any(Issue::is_error) {
         return Err(Rejection::Invalid(items));
     }
-    let connection = build(&entries.0)?;
+    let connection = build(&entries)?;
     Ok(Accepted { connection, warnings: items })
-}
-
-trait ZeroizeText {
-    fn zeroize_text(self);
-}
-
-impl ZeroizeText for Value {
-    fn zeroize_text(mut self) {
-        if let Value::Text(s) = &mut self {
-            s.zeroize();
-        }
-    }
 }
 
 /// The normalized values of the chosen API type's fields, from entries the

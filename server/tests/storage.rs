@@ -222,3 +222,93 @@ fn a_non_loopback_listen_address_is_warned_about() {
     let _ = child.wait();
     assert!(seen.contains("NOT a loopback address"), "{seen}");
 }
+
+#[test]
+fn one_server_per_data_directory() {
+    let dirs = Dirs::new();
+    let first = dirs.start(&[]);
+    let (status, log) = dirs.run_to_exit(&[]);
+    assert!(!status.success());
+    assert!(log.contains("is using the data directory"), "{log}");
+    let (status, log) = rotate_key(&dirs.data(), &[]);
+    assert!(!status.success(), "no rotation under a running server");
+    assert!(log.contains("stop it first"), "{log}");
+    assert!(first.get("/api/connections").status == 200, "the first server is unaffected");
+}
+
+#[test]
+fn rotating_the_key_file_reencrypts_every_secret() {
+    let dirs = Dirs::new();
+    let server = dirs.start(&[]);
+    let mut ids = Vec::new();
+    let mut secrets = Vec::new();
+    for api_type in API_TYPES {
+        let body = body_for(api_type, "rotate");
+        secrets.extend(secret_values(&body));
+        ids.push(server.send_json("POST", "/api/connections", &body).json()["id"].as_str().unwrap_or_default().to_owned());
+    }
+    let (status, _) = server.stop();
+    assert!(status.success());
+    let key_file = dirs.data().join("connection.key");
+    let old = std::fs::read_to_string(&key_file).unwrap_or_default();
+
+    let (status, log) = rotate_key(&dirs.data(), &[]);
+    assert!(status.success(), "{log}");
+    assert!(log.contains("secrets=7"), "{log}");
+    let new = std::fs::read_to_string(&key_file).unwrap_or_default();
+    assert_ne!(old, new);
+    assert_eq!(std::fs::metadata(&key_file).map(|m| m.permissions().mode() & 0o777).unwrap_or(0), 0o600);
+    assert!(!dirs.data().join("connection.key.new").exists());
+    assert!(!log.contains(old.trim()) && !log.contains(new.trim()), "keys are never printed");
+    for (name, bytes) in database_bytes(&dirs.data()) {
+        assert_no_secret(&bytes, &secrets, &name);
+    }
+
+    // The old key no longer opens the data; the new file does, and every secret
+    // decrypts under it.
+    let (status, log) = dirs.run_to_exit(&[("BILLCOM_CONNECTION_KEY", old.trim())]);
+    assert!(!status.success());
+    assert!(log.contains("the key does not match the data in"), "{log}");
+    let key = base64::engine::general_purpose::STANDARD.decode(new.trim()).unwrap_or_default();
+    let key: [u8; 32] = key.try_into().unwrap_or([0; 32]);
+    let (store, _) = billcom_connection_server::store::Store::open(&dirs.data(), Some(zeroize::Zeroizing::new(key)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut decrypted = Vec::new();
+    for id in &ids {
+        let got = store.load_secrets(id).unwrap_or_else(|e| panic!("{e}")).unwrap_or_default();
+        decrypted.extend(got.iter().map(|(_, s)| s.expose().to_owned()));
+    }
+    decrypted.sort();
+    secrets.sort();
+    assert_eq!(decrypted, secrets);
+    drop(store);
+    let server = dirs.start(&[]);
+    assert_eq!(server.get("/api/connections").json().as_array().map(Vec::len), Some(4));
+}
+
+#[test]
+fn rotating_an_environment_key() {
+    let dirs = Dirs::new();
+    let (a, b) = (b64(&KEY_A), b64(&KEY_B));
+    let server = dirs.start(&[("BILLCOM_CONNECTION_KEY", &a)]);
+    assert_eq!(server.send_json("POST", "/api/connections", &body_for("partner", "env-rotate")).status, 201);
+    drop(server.stop());
+
+    let (status, log) = rotate_key(&dirs.data(), &[("BILLCOM_CONNECTION_KEY", &a)]);
+    assert!(!status.success());
+    assert!(log.contains("BILLCOM_NEW_CONNECTION_KEY"), "{log}");
+    let (status, log) = rotate_key(&dirs.data(), &[("BILLCOM_CONNECTION_KEY", &a), ("BILLCOM_NEW_CONNECTION_KEY", &a)]);
+    assert!(!status.success());
+    assert!(log.contains("same as the current key"), "{log}");
+    let (status, log) = rotate_key(&dirs.data(), &[("BILLCOM_CONNECTION_KEY", &b), ("BILLCOM_NEW_CONNECTION_KEY", &a)]);
+    assert!(!status.success(), "the current key must be right");
+    assert!(log.contains("the key does not match"), "{log}");
+
+    let (status, log) = rotate_key(&dirs.data(), &[("BILLCOM_CONNECTION_KEY", &a), ("BILLCOM_NEW_CONNECTION_KEY", &b)]);
+    assert!(status.success(), "{log}");
+    assert!(!dirs.data().join("connection.key").exists(), "no key file when keys live in the environment");
+    assert!(!log.contains(&a) && !log.contains(&b));
+    assert!(!dirs.run_to_exit(&[("BILLCOM_CONNECTION_KEY", &a)]).0.success());
+    let server = dirs.start(&[("BILLCOM_CONNECTION_KEY", &b)]);
+    assert_eq!(server.get("/api/connections").json().as_array().map(Vec::len), Some(1));
+}

@@ -133,7 +133,25 @@ impl Drop for Server {
 /// Runs the binary expecting it to exit by itself (a startup failure); returns its
 /// status and stderr. Fails the test if it is still running after 20 s.
 pub fn run_to_exit(data_dir: &Path, static_dir: &Path, env: &[(&str, &str)]) -> (ExitStatus, String) {
-    let mut child = command(data_dir, static_dir, env).spawn().unwrap_or_else(|e| panic!("spawn: {e}"));
+    wait_for_exit(command(data_dir, static_dir, env))
+}
+
+/// `billcom-connection-server rotate-key --data-dir DIR`, to completion.
+pub fn rotate_key(data_dir: &Path, env: &[(&str, &str)]) -> (ExitStatus, String) {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("rotate-key").arg("--data-dir").arg(data_dir);
+    for k in SERVER_ENV.iter().chain(&["BILLCOM_NEW_CONNECTION_KEY"]) {
+        cmd.env_remove(k);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+    wait_for_exit(cmd)
+}
+
+fn wait_for_exit(mut cmd: Command) -> (ExitStatus, String) {
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn: {e}"));
     let mut stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -149,7 +167,7 @@ pub fn run_to_exit(data_dir: &Path, static_dir: &Path, env: &[(&str, &str)]) -> 
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("the server kept running; it was expected to refuse to start");
+            panic!("the process kept running; it was expected to exit by itself");
         }
         std::thread::sleep(Duration::from_millis(20));
     };
