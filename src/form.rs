@@ -31,6 +31,9 @@ pub struct FormState {
     mode: Mode,
     api_type: &'static ApiType,
     slots: Vec<(&'static str, Slot)>,
+    /// Each field of the current API type with its report items, in display order:
+    /// kept current on every change, so `validate()` only assembles them.
+    issues: Vec<(&'static str, Vec<Issue>)>,
 }
 
 impl std::fmt::Debug for FormState {
@@ -47,8 +50,9 @@ impl FormState {
     /// An empty form for an API type, in create mode.
     pub fn new(api_type: &str) -> Result<Self, UsageError> {
         let api_type = spec::api_type(api_type).ok_or(UsageError::UnknownApiType)?;
-        let mut form = FormState { mode: Mode::Create, api_type, slots: Vec::new() };
+        let mut form = FormState { mode: Mode::Create, api_type, slots: Vec::new(), issues: Vec::new() };
         form.put("apiType", Value::Text(api_type.id.to_owned()));
+        form.refresh_all();
         Ok(form)
     }
 
@@ -66,13 +70,14 @@ impl FormState {
                 _ => None,
             })
             .ok_or(UsageError::UnknownApiType)?;
-        let mut form = FormState { mode: Mode::Edit { id }, api_type: api, slots: Vec::new() };
+        let mut form = FormState { mode: Mode::Edit { id }, api_type: api, slots: Vec::new(), issues: Vec::new() };
         for e in saved {
             let Some(f) = api.fields().find(|f| f.id == e.key) else { continue };
             if !f.secret {
                 form.put(f.id, e.value.clone());
             }
         }
+        form.refresh_all();
         Ok(form)
     }
 
@@ -84,6 +89,7 @@ impl FormState {
         self.api_type
     }
 
+    /// Stores a value (a secret in a [`Secret`]) without checking it.
     fn put(&mut self, id: &'static str, value: Value) {
         self.slots.retain(|(k, _)| *k != id);
         if value == Value::Missing {
@@ -94,6 +100,21 @@ impl FormState {
             other => Slot::Plain(other),
         };
         self.slots.push((id, slot));
+    }
+
+    /// Re-checks every field of the current API type.
+    fn refresh_all(&mut self) {
+        let mut issues = Vec::with_capacity(8);
+        for f in self.api_type.fields() {
+            let value = match self.slot(f.id) {
+                None => Value::Missing,
+                Some(Slot::Plain(v)) => v.clone(),
+                // A transient copy for the validator; zeroized when dropped.
+                Some(Slot::Secret(s)) => Value::Text(s.expose().to_owned()),
+            };
+            issues.push((f.id, validate::validate_field(self.api_type.id, f.id, &value).unwrap_or_default()));
+        }
+        self.issues = issues;
     }
 
     /// Sets a field of the current API type and returns that field's report items.
@@ -110,6 +131,9 @@ impl FormState {
         }
         let items = validate::validate_field(self.api_type.id, f.id, &value)?;
         self.put(f.id, value);
+        if let Some((_, cached)) = self.issues.iter_mut().find(|(k, _)| *k == f.id) {
+            cached.clone_from(&items);
+        }
         Ok(items)
     }
 
@@ -120,26 +144,14 @@ impl FormState {
         self.api_type = next;
         self.slots.retain(|(k, _)| next.has_field(k));
         self.put("apiType", Value::Text(next.id.to_owned()));
+        self.refresh_all();
         Ok(())
     }
 
-    fn entries(&self) -> Vec<Entry> {
-        self.slots
-            .iter()
-            .map(|(id, slot)| Entry {
-                key: (*id).to_owned(),
-                value: match slot {
-                    Slot::Plain(v) => v.clone(),
-                    // A transient copy for the validator; zeroized when dropped.
-                    Slot::Secret(s) => Value::Text(s.expose().to_owned()),
-                },
-            })
-            .collect()
-    }
-
-    /// The same report `validate()` gives for these settings.
+    /// The same report `validate()` gives for these settings (assembled from the
+    /// items kept current on every change; a test checks it equals a fresh verdict).
     pub fn validate(&self) -> Report {
-        validate::validate(&self.entries())
+        Report::new(self.issues.iter().flat_map(|(_, items)| items.iter().cloned()).collect())
     }
 
     /// The non-secret text values of the current API type's fields, as typed.
@@ -174,6 +186,7 @@ impl FormState {
             }
         }
         self.slots.retain(|(_, slot)| !matches!(slot, Slot::Secret(_)));
+        self.refresh_all();
     }
 
     /// After a successful save: secrets are gone, and the form now edits the
@@ -217,6 +230,7 @@ impl FormState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validate::validate as validate_entries;
 
     fn filled(api: &str) -> FormState {
         let mut f = FormState::new(api).unwrap();
@@ -298,6 +312,41 @@ mod tests {
         assert_eq!(f.secrets_filled(), [("apiToken", false)]);
         assert_eq!(f.mode(), &Mode::Edit { id: "id-1".into() });
         assert!(f.payload().is_err());
+    }
+
+    /// The settings as `validate()` would get them: a fresh, uncached verdict.
+    fn fresh(f: &FormState) -> Report {
+        let mut entries: Vec<Entry> = f.values().iter().map(|(k, v)| Entry::text(k, v)).collect();
+        for (id, slot) in &f.slots {
+            match slot {
+                Slot::Secret(s) => entries.push(Entry::text(id, s.expose())),
+                Slot::Plain(v) if !matches!(v, Value::Text(_)) => entries.push(Entry { key: (*id).into(), value: v.clone() }),
+                Slot::Plain(_) => {}
+            }
+        }
+        validate_entries(&entries)
+    }
+
+    #[test]
+    fn the_kept_report_always_equals_a_fresh_one() {
+        let steps: &[(&str, Option<&str>)] = &[
+            ("name", Some("")), ("environment", Some("prod")), ("organizationId", Some("0081")),
+            ("username", Some("bob")), ("password", Some("  ")), ("devKey", Some("a b")),
+            ("apiType", Some("partner")), ("appKey", Some("k")), ("password", Some("pw")),
+            ("apiType", Some("ap-ar-v2")), ("organizationId", Some(" 008123456789012 ")),
+            ("name", None), ("apiType", Some("spend-expense")), ("apiToken", Some("t t")),
+        ];
+        let mut f = FormState::new("ap-ar-v3").unwrap();
+        assert_eq!(f.validate(), fresh(&f));
+        for (field, value) in steps {
+            let v = value.map_or(Value::Missing, |s| Value::Text(s.into()));
+            let _ = f.set(field, v);
+            assert_eq!(f.validate(), fresh(&f), "after {field}={value:?}");
+        }
+        f.set("apiToken", Value::NotText("number")).unwrap();
+        assert_eq!(f.validate(), fresh(&f));
+        f.clear_secrets();
+        assert_eq!(f.validate(), fresh(&f));
     }
 
     #[test]
