@@ -173,6 +173,13 @@ pub fn option_ids(options: Options) -> Vec<&'static str> {
     }
 }
 
+fn is_option(options: Options, v: &str) -> bool {
+    match options {
+        Options::ApiTypes => API_TYPES.iter().any(|t| t.id == v),
+        Options::Environments => ENVIRONMENTS.iter().any(|e| e.id == v),
+    }
+}
+
 /// Runs one field's rules, in a fixed order: type, required, option, length, format.
 /// A missing or mistyped value stops there; length and format are reported together.
 fn check(f: &'static Field, value: &Value, out: &mut Vec<Issue>) {
@@ -203,9 +210,8 @@ fn check(f: &'static Field, value: &Value, out: &mut Vec<Issue>) {
         return;
     }
     if let Some(options) = f.options {
-        let allowed = option_ids(options);
-        if !allowed.contains(&v) {
-            let params = Params(vec![("allowed", Param::List(allowed))]);
+        if !is_option(options, v) {
+            let params = Params(vec![("allowed", Param::List(option_ids(options)))]);
             out.push(issue(f, Code::InvalidOption, Severity::Error, messages::plain(Code::InvalidOption, f.label), params));
         }
         return;
