@@ -1,10 +1,19 @@
-// The demo page: renders the Bill.com connection form from `formSpec`, validates it
-// with the package's WebAssembly validator, and shows what Save would send.
+// The demo page: a Bill.com connection form rendered from `formSpec`, backed by the
+// package's `ConnectionForm` (WebAssembly), saving to the reference backend's
+// /api/connections; with the list of saved connections, edit and delete.
 //
-// Values live only in the form controls: never in the URL, history, storage,
-// cookies or the console; messages come from the validator and never contain values.
+// Custody: every value typed goes into the `ConnectionForm` on each input event.
+// A secret then lives in WASM memory and, while it is being typed, in its
+// password input's `value`; after a successful save every secret input is
+// emptied. Values never go into the URL, history, storage, cookies or the
+// console; messages come from the validator or the server and never contain
+// values. Saved connections come back without secrets (`secretsSet` only), so a
+// secret is shown as "set", never as text, and editing means entering it again.
 
-import init, { formSpec, validate, validateField, apiTypes } from "../pkg/billcom_connection.js";
+import init, { formSpec, validateField, apiTypes, ConnectionForm } from "../pkg/billcom_connection.js";
+
+const API = "/api/connections";
+const REENTER = "Enter this again: saved secrets are never shown.";
 
 const $ = (id) => document.getElementById(id);
 
@@ -17,22 +26,38 @@ const IGNORE_PASSWORD_MANAGERS = {
 };
 
 const state = {
-  apiType: "",
+  /** The ConnectionForm holding every value (secrets in WASM memory). */
+  form: null,
+  /** The name of the connection being edited, as saved. */
+  editingName: "",
   /** The current FormSpec. */
   spec: null,
   /** Field id -> ReportItem[] for the value the control holds now. */
   items: new Map(),
+  /** Field id -> ReportItem[] the server gave (a 422), until the field changes. */
+  serverItems: new Map(),
   /** Fields the user has left at least once. */
   touched: new Set(),
   /** Whether the user tried to save; then every field's errors show. */
   attempted: false,
+  /** A save is in flight: Save and the controls are disabled. */
+  busy: false,
+  /** Increments per list load; only the latest answer is rendered. */
+  listSeq: 0,
 };
 
-/** Field id -> { field, wrap, control, msgs, note? }. The DOM is the only place values live. */
+/** Field id -> { field, wrap, control, msgs, note?, reenter? }. */
 const nodes = new Map();
 
-/** API type id -> description. */
-const descriptions = new Map();
+/** API type id -> { label, description }. */
+const types = new Map();
+
+// A hook for tests and for embedding pages: `timeoutMs` (set before Save) bounds
+// the save request; `secretsFilled()`/`mode()` report booleans and the mode, never
+// a value. Nothing else is read from or written to it.
+const hooks = (globalThis.__billcomDemo ??= {});
+hooks.secretsFilled = () => (state.form ? state.form.secretsFilled() : {});
+hooks.mode = () => state.form?.mode;
 
 /** Creates an element; `attrs` become attributes (null/undefined/false are skipped). */
 function el(tag, attrs = {}, ...children) {
@@ -53,18 +78,29 @@ function optionText(option) {
   return option.baseUrl ? `${option.label} — ${option.baseUrl}` : option.label;
 }
 
+/** The options to send with every request of this page: nothing cached, no referrer. */
+function api(url, init = {}) {
+  return fetch(url, {
+    cache: "no-store",
+    credentials: "same-origin",
+    redirect: "error",
+    referrerPolicy: "no-referrer",
+    headers: { Accept: "application/json" },
+    ...init,
+  });
+}
+
+// ---------------------------------------------------------------- the form
+
 function createField(field) {
   const id = controlId(field.id);
-  const helpId = `${id}-help`;
-  const msgsId = `${id}-msgs`;
-  const noteId = `${id}-note`;
   const hasNote = field.kind === "select";
+  const secret = field.secret || field.kind === "password";
 
   let control;
   if (field.kind === "select") {
     control = el("select", { id, required: field.required });
   } else {
-    const secret = field.secret || field.kind === "password";
     control = el("input", {
       id,
       type: secret ? "password" : "text",
@@ -79,10 +115,6 @@ function createField(field) {
     });
   }
   control.dataset.field = field.id;
-  control.setAttribute(
-    "aria-describedby",
-    [msgsId, hasNote ? noteId : null, helpId].filter(Boolean).join(" "),
-  );
 
   const labelRow = el(
     "div",
@@ -90,20 +122,25 @@ function createField(field) {
     el("label", { for: id }, field.label),
     field.required ? el("span", { class: "req", "aria-hidden": "true" }, "*") : null,
   );
-  const note = hasNote ? el("p", { id: noteId, class: "note" }) : null;
-  const msgs = el("div", { id: msgsId, class: "msgs" });
-  const help = el("p", { id: helpId, class: "help" }, field.help);
-  const wrap = el("div", { class: "field", "data-field": field.id }, labelRow, control, note, msgs, help);
+  const note = hasNote ? el("p", { id: `${id}-note`, class: "note" }) : null;
+  const reenter = secret ? el("p", { id: `${id}-reenter`, class: "reenter", hidden: true }, REENTER) : null;
+  const msgs = el("div", { id: `${id}-msgs`, class: "msgs" });
+  const help = el("p", { id: `${id}-help`, class: "help" }, field.help);
+  const wrap = el("div", { class: "field", "data-field": field.id }, labelRow, control, reenter, note, msgs, help);
 
-  const node = { field, wrap, control, msgs, note, shownKey: "" };
+  const node = { field, wrap, control, msgs, note, reenter, help, shownKey: "" };
+  describe(node, false);
 
   if (field.kind === "select") {
     control.addEventListener("change", () => {
       if (field.id === "apiType") {
-        state.apiType = control.value;
-        state.attempted = false;
-        clearResult();
-        guard(renderForm);
+        guard(() => {
+          state.form.setApiType(control.value);
+          state.attempted = false;
+          state.serverItems.clear();
+          clearStatus();
+          renderForm();
+        });
       } else {
         guard(() => changed(field.id));
       }
@@ -113,12 +150,19 @@ function createField(field) {
   }
   control.addEventListener("blur", () =>
     guard(() => {
+      if (!nodes.has(field.id) || !state.spec) return;
       state.touched.add(field.id);
       state.items.set(field.id, check(field.id));
       refresh();
     }),
   );
   return node;
+}
+
+/** Links a control to its messages, notes and help (the re-enter hint only while shown). */
+function describe(node, reenterShown) {
+  const ids = [node.msgs.id, reenterShown ? node.reenter?.id : null, node.note?.id, node.help.id];
+  node.control.setAttribute("aria-describedby", ids.filter(Boolean).join(" "));
 }
 
 /** Replaces a select's options when the spec's differ, keeping the choice. */
@@ -138,7 +182,7 @@ function syncOptions(node, field) {
 function updateNote(node) {
   if (!node.note) return;
   if (node.field.id === "apiType") {
-    node.note.textContent = descriptions.get(node.control.value) ?? "";
+    node.note.textContent = types.get(node.control.value)?.description ?? "";
   } else {
     const option = node.field.options.find((o) => o.value === node.control.value);
     node.note.replaceChildren();
@@ -146,20 +190,25 @@ function updateNote(node) {
   }
 }
 
-/** (Re)builds the fields for `state.apiType`, reusing the controls of shared fields. */
+/** (Re)builds the fields for the form's API type, reusing the controls of shared fields. */
 function renderForm() {
-  const spec = formSpec(state.apiType);
+  const form = state.form;
+  const spec = formSpec(form.apiType);
   state.spec = spec;
+  const values = form.values();
+  const editing = form.mode === "edit";
   const wanted = new Set(spec.fields.map((f) => f.id));
   const container = $("fields");
 
   for (const [id, node] of nodes) {
     if (wanted.has(id)) continue;
-    // A field the new API type lacks: its value (maybe a secret) goes with it.
+    // A field the new API type lacks: its value (maybe a secret) goes with it,
+    // as it went from the ConnectionForm.
     node.control.value = "";
     node.wrap.remove();
     nodes.delete(id);
     state.items.delete(id);
+    state.serverItems.delete(id);
     state.touched.delete(id);
   }
   if (nodes.size === 0) container.replaceChildren();
@@ -169,35 +218,73 @@ function renderForm() {
     if (!node) {
       node = createField(field);
       nodes.set(field.id, node);
+      if (field.kind !== "select" && !field.secret) node.control.value = values[field.id] ?? "";
     }
     node.field = field;
     if (field.options) syncOptions(node, field);
-    if (field.id === "apiType") node.control.value = state.apiType;
+    if (field.id === "apiType") {
+      node.control.value = form.apiType;
+    } else if (field.kind === "select") {
+      const saved = values[field.id];
+      if (saved !== undefined && field.options.some((o) => o.value === saved)) node.control.value = saved;
+      // The select shows a choice from the start: the form holds that choice too.
+      if (node.control.value !== saved) form.set(field.id, node.control.value);
+    }
     if (container.children[i] !== node.wrap) {
       container.insertBefore(node.wrap, container.children[i] ?? null);
+    }
+    if (node.reenter) {
+      node.reenter.hidden = !editing;
+      describe(node, editing);
     }
     updateNote(node);
     state.items.set(field.id, check(field.id));
   });
+  renderMode();
   refresh();
 }
 
-/** The settings object: the current API type's fields and what their controls hold. */
-function currentSettings() {
-  const settings = {};
-  for (const field of state.spec.fields) settings[field.id] = nodes.get(field.id).control.value;
-  return settings;
+/** The heading and the "New connection" button follow the form's mode. */
+function renderMode() {
+  const editing = state.form.mode === "edit";
+  $("form-heading").textContent = editing ? `Edit “${state.editingName}”` : "New connection";
+  $("new-connection").hidden = !editing;
+  const current = state.form.connectionId;
+  for (const li of $("connections").children) {
+    if (li.dataset.id === current) li.setAttribute("aria-current", "true");
+    else li.removeAttribute("aria-current");
+  }
+}
+
+/** Replaces the form: the old one is freed (its secrets zeroized), the controls reloaded. */
+function loadForm(next, name = "") {
+  const previous = state.form;
+  state.form = next;
+  if (previous && previous !== next) previous.free();
+  state.editingName = name;
+  const values = next.values();
+  for (const node of nodes.values()) {
+    if (node.field.kind === "select") continue;
+    node.control.value = node.field.secret ? "" : (values[node.field.id] ?? "");
+  }
+  state.items.clear();
+  state.serverItems.clear();
+  state.touched.clear();
+  state.attempted = false;
+  clearAlert();
+  renderForm();
 }
 
 function check(fieldId) {
-  return validateField(state.apiType, fieldId, nodes.get(fieldId).control.value);
+  return validateField(state.form.apiType, fieldId, nodes.get(fieldId).control.value);
 }
 
 function changed(fieldId) {
-  state.items.set(fieldId, check(fieldId));
   const node = nodes.get(fieldId);
+  state.items.set(fieldId, state.form.set(fieldId, node.control.value));
+  state.serverItems.delete(fieldId);
   updateNote(node);
-  clearResult();
+  clearStatus();
   refresh();
 }
 
@@ -252,7 +339,11 @@ function refresh() {
   const errors = [];
   for (const field of state.spec.fields) {
     const node = nodes.get(field.id);
-    const items = showsMessages(field.id) ? (state.items.get(field.id) ?? []) : [];
+    const own = showsMessages(field.id) ? (state.items.get(field.id) ?? []) : [];
+    const fromServer = (state.serverItems.get(field.id) ?? []).filter(
+      (s) => !own.some((o) => o.code === s.code && o.message === s.message),
+    );
+    const items = [...own, ...fromServer];
     renderMessages(node, items);
     const invalid = items.some((i) => i.severity === "error");
     if (invalid) node.control.setAttribute("aria-invalid", "true");
@@ -263,11 +354,14 @@ function refresh() {
   }
   renderSummary(errors);
 
-  const { valid } = validate(currentSettings());
-  $("save").disabled = !valid;
-  $("save-hint").textContent = valid
-    ? "Ready to save."
-    : "Save becomes available once every field is valid.";
+  // Server-side errors do not block Save: the values may be fine by now (a retry).
+  const { valid } = state.form.validate();
+  $("save").disabled = state.busy || !valid;
+  $("save-hint").textContent = state.busy
+    ? "Saving…"
+    : valid
+      ? "Ready to save."
+      : "Save becomes available once every field is valid.";
 }
 
 /** A Save attempt on an invalid form: show every error and move to the summary. */
@@ -277,21 +371,287 @@ function attempt() {
   $("error-summary").focus();
 }
 
-function clearResult() {
-  $("result").textContent = "";
-  $("result-section").hidden = true;
+function clearStatus() {
+  $("form-status").textContent = "";
 }
 
-function save() {
-  const settings = currentSettings();
-  if (!validate(settings).valid) return attempt();
-  const shown = {};
-  for (const field of state.spec.fields) {
-    shown[field.id] = field.secret ? "[redacted]" : settings[field.id];
-  }
-  $("result").textContent = JSON.stringify(shown, null, 2);
-  $("result-section").hidden = false;
+function clearAlert() {
+  $("form-alert").replaceChildren();
 }
+
+function showAlert(lines) {
+  $("form-alert").replaceChildren(...lines.map((line, i) => el("p", {}, i === 0 ? el("strong", {}, line) : line)));
+}
+
+/** While a save is in flight nothing can change the form or switch away from it. */
+function setBusy(busy) {
+  state.busy = busy;
+  const form = $("connection-form");
+  if (busy) form.setAttribute("aria-busy", "true");
+  else form.removeAttribute("aria-busy");
+  $("fields").disabled = busy;
+  $("new-connection").disabled = busy;
+  for (const button of $("connections").querySelectorAll("button")) button.disabled = busy;
+  refresh();
+}
+
+/** Submit options: the save timeout may be set through the test hook. */
+function submitOptions() {
+  const ms = Number(globalThis.__billcomDemo?.timeoutMs);
+  return Number.isFinite(ms) && ms > 0 ? { timeoutMs: ms } : {};
+}
+
+async function save() {
+  if (state.busy) return;
+  if (!state.form.validate().valid) return attempt();
+  const form = state.form;
+  clearStatus();
+  clearAlert();
+  setBusy(true);
+  let result;
+  try {
+    result = await form.submit(API, submitOptions());
+  } catch {
+    result = { ok: false, status: 0, reason: "error", message: "", errors: [] };
+  } finally {
+    setBusy(false);
+  }
+  if (result.ok) saved(result.connection);
+  else notSaved(result);
+}
+
+/** After a successful save: secrets leave the DOM; the form now edits the saved record. */
+function saved(connection) {
+  for (const node of nodes.values()) {
+    if (node.field.secret) node.control.value = "";
+  }
+  const name = typeof connection?.name === "string" ? connection.name : (state.form.values().name ?? "");
+  let next = null;
+  try {
+    next = ConnectionForm.edit(connection);
+  } catch {
+    // An answer without a usable connection: keep the form (its secrets are gone).
+  }
+  if (next === null) state.form.clearSecrets();
+  loadForm(next ?? state.form, name);
+  $("form-status").textContent =
+    `Saved “${name}”. Its secrets are stored on the server and will never be shown; ` +
+    "to change this connection, enter them again.";
+  loadList();
+}
+
+const clip = (text) => (typeof text === "string" ? text.slice(0, 500) : "");
+
+/** After a failed save: every value stays (form and inputs); say what happened. */
+function notSaved(result) {
+  if (result.reason === "in_flight") return;
+  if (result.reason === "invalid") return attempt();
+  const known = new Set(state.spec.fields.map((f) => f.id));
+  const byField = new Map();
+  const other = [];
+  for (const item of Array.isArray(result.errors) ? result.errors : []) {
+    if (!item || typeof item.message !== "string") continue;
+    if (typeof item.field === "string" && known.has(item.field)) {
+      const shown = {
+        field: item.field,
+        code: typeof item.code === "string" ? item.code : "invalid",
+        severity: item.severity === "warning" ? "warning" : "error",
+        message: clip(item.message),
+      };
+      byField.set(item.field, [...(byField.get(item.field) ?? []), shown]);
+    } else {
+      other.push(clip(item.message));
+    }
+  }
+  state.serverItems = byField;
+  const kept = "Everything you typed, secrets included, is still in the form: save again to retry.";
+  if (result.status === 422 || byField.size > 0) {
+    showAlert([
+      "Not saved: the server did not accept some settings.",
+      ...other,
+      byField.size > 0 ? "Fix the fields marked below, then save again." : kept,
+    ]);
+  } else if (result.reason === "network") {
+    showAlert(["Not saved: the server could not be reached.", kept]);
+  } else if (result.reason === "timeout") {
+    showAlert(["Not saved: the server did not answer in time.", kept]);
+  } else if (result.reason === "http") {
+    showAlert([`Not saved: the server answered with an error (status ${result.status}).`, clip(result.message), kept]);
+  } else {
+    showAlert(["Not saved: something went wrong while saving.", kept]);
+  }
+  refresh();
+  if (byField.size > 0) $("error-summary").focus();
+  else $("save").focus();
+}
+
+function newConnection() {
+  if (state.busy) return;
+  clearStatus();
+  loadForm(new ConnectionForm({ apiType: state.form.apiType }));
+  $("form-heading").focus();
+}
+
+// ---------------------------------------------------------------- the list
+
+function listStatus(text) {
+  $("list-status").textContent = text;
+}
+
+function listAlert(text, retry = false) {
+  const alert = $("list-alert");
+  if (!text) return alert.replaceChildren();
+  const button = retry ? el("button", { type: "button", class: "secondary" }, "Try again") : null;
+  button?.addEventListener("click", () => loadList());
+  alert.replaceChildren(el("p", {}, text), button);
+}
+
+async function loadList() {
+  const seq = ++state.listSeq;
+  const section = $("list-section");
+  section.setAttribute("aria-busy", "true");
+  let list = null;
+  try {
+    const res = await api(API);
+    if (res.ok) {
+      const body = await res.json();
+      if (Array.isArray(body)) list = body;
+    }
+  } catch {
+    list = null;
+  }
+  if (seq !== state.listSeq) return;
+  section.removeAttribute("aria-busy");
+  if (list === null) {
+    listAlert("Could not load the saved connections.", true);
+    return;
+  }
+  listAlert("");
+  renderList(list);
+}
+
+function environmentLabel(c) {
+  try {
+    const env = formSpec(c.apiType).fields.find((f) => f.id === "environment");
+    return env.options.find((o) => o.value === c.environment)?.label ?? String(c.environment ?? "");
+  } catch {
+    return String(c.environment ?? "");
+  }
+}
+
+/** Each secret the connection has, by label, shown only as "set". */
+function secretsItem(c) {
+  let secretFields = [];
+  try {
+    secretFields = formSpec(c.apiType).fields.filter((f) => f.secret);
+  } catch {
+    // An API type this package does not know: no labels to show.
+  }
+  const set = new Set(Array.isArray(c.secretsSet) ? c.secretsSet : []);
+  const shown = secretFields.filter((f) => set.has(f.id));
+  if (shown.length === 0) return el("dd", {}, "None set");
+  return el(
+    "dd",
+    {},
+    el("ul", { class: "secrets" }, ...shown.map((f) => el("li", { "data-secret": f.id }, `${f.label}: `, el("span", { class: "set" }, "set")))),
+  );
+}
+
+function renderList(list) {
+  const ul = $("connections");
+  $("list-empty").hidden = list.length > 0;
+  ul.replaceChildren(
+    ...list.map((c) => {
+      const name = typeof c.name === "string" ? c.name : "";
+      const id = typeof c.id === "string" ? c.id : "";
+      const edit = el("button", { type: "button", class: "secondary", "aria-label": `Edit ${name}` }, "Edit");
+      const del = el("button", { type: "button", class: "danger", "aria-label": `Delete ${name}` }, "Delete");
+      edit.disabled = del.disabled = state.busy;
+      edit.addEventListener("click", () => editConnection(id));
+      del.addEventListener("click", () => deleteConnection(id, name));
+      return el(
+        "li",
+        { class: "conn", "data-id": id },
+        el("h3", {}, name),
+        el(
+          "dl",
+          {},
+          el("dt", {}, "API type"),
+          el("dd", {}, types.get(c.apiType)?.label ?? String(c.apiType ?? "")),
+          el("dt", {}, "Environment"),
+          el("dd", {}, environmentLabel(c)),
+          el("dt", {}, "Base URL"),
+          el("dd", {}, el("code", {}, String(c.baseUrl ?? ""))),
+          el("dt", {}, "Secrets"),
+          secretsItem(c),
+        ),
+        el("div", { class: "row-actions" }, edit, del),
+      );
+    }),
+  );
+  if (state.form) renderMode();
+}
+
+async function editConnection(id) {
+  if (state.busy) return;
+  listStatus("");
+  listAlert("");
+  let res;
+  try {
+    res = await api(`${API}/${encodeURIComponent(id)}`);
+  } catch {
+    listAlert("Could not load that connection: the server could not be reached.");
+    return;
+  }
+  if (res.status === 404) {
+    listAlert("That connection no longer exists.");
+    loadList();
+    return;
+  }
+  let next;
+  try {
+    if (!res.ok) throw new Error("status");
+    const saved = await res.json();
+    next = ConnectionForm.edit(saved);
+    if (state.busy) {
+      next.free();
+      return;
+    }
+    clearStatus();
+    loadForm(next, typeof saved.name === "string" ? saved.name : "");
+  } catch {
+    next?.free();
+    listAlert("Could not load that connection.");
+    return;
+  }
+  $("form-heading").focus();
+}
+
+async function deleteConnection(id, name) {
+  if (state.busy) return;
+  listStatus("");
+  listAlert("");
+  if (!window.confirm(`Delete “${name}”? Its settings and stored secrets are removed for good.`)) return;
+  let res;
+  try {
+    res = await api(`${API}/${encodeURIComponent(id)}`, { method: "DELETE" });
+  } catch {
+    listAlert(`Could not delete “${name}”: the server could not be reached.`);
+    return;
+  }
+  if (res.ok || res.status === 404) {
+    if (state.form.connectionId === id && !state.busy) {
+      clearStatus();
+      loadForm(new ConnectionForm({ apiType: state.form.apiType }));
+    }
+    listStatus(`Deleted “${name}”.`);
+  } else {
+    listAlert(`Could not delete “${name}” (status ${res.status}).`);
+  }
+  loadList();
+}
+
+// ---------------------------------------------------------------- start
 
 /** Runs `fn`; a failure shows a generic banner (the error could echo input, so it is not shown or logged). */
 function guard(fn) {
@@ -315,29 +675,32 @@ async function main() {
   // Attached before any field exists: the form never submits natively.
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    guard(save);
+    save().catch(() => showAlert(["Not saved: something went wrong while saving."]));
   });
   // Enter in a field while Save is disabled counts as a Save attempt.
   form.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && event.target instanceof HTMLInputElement && $("save").disabled) {
       event.preventDefault();
-      guard(attempt);
+      if (!state.busy) guard(attempt);
     }
   });
+  $("new-connection").addEventListener("click", () => guard(newConnection));
 
   try {
     await init();
   } catch {
     failed("The form could not load (WebAssembly failed to start).");
+    $("list-section").removeAttribute("aria-busy");
+    listAlert("The saved connections cannot be shown: the page did not load. Reload it to try again.");
     return;
   }
   guard(() => {
-    const types = apiTypes();
-    for (const t of types) descriptions.set(t.id, t.description);
-    state.apiType = types[0].id;
+    for (const t of apiTypes()) types.set(t.id, t);
+    state.form = new ConnectionForm({ apiType: apiTypes()[0].id });
     renderForm();
     form.removeAttribute("aria-busy");
   });
+  loadList();
 }
 
 main();

@@ -1,37 +1,29 @@
-// End-to-end tests of the demo page (www/) in real headless Chromium, served by
-// scripts/serve.mjs in-process on a free port. One browser for the whole file; a
+// End-to-end tests of the demo page (www/) in real headless Chromium, served with
+// its API by the real backend (target/release/billcom-connection-server, started
+// on a free port with a fresh data directory); and of scripts/serve.mjs, the
+// dependency-free static server, in-process. One browser for the whole file; a
 // fresh context (its own storage) per test.
 //
-//   bash scripts/build.sh && node --test tests/e2e/
+//   bash scripts/build.sh && cargo build --release -p billcom-connection-server \
+//     && node --test tests/e2e/
 //
 // Expected messages come from the package itself (run in Node), so these tests
 // check that the page shows what the validator says, beside the right field;
-// codes are asserted literally.
+// codes are asserted literally. tests/e2e/custody.test.mjs covers saving, the
+// list, edit, delete and the fault cases in depth.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { request } from "node:http";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { startServer, CONTENT_SECURITY_POLICY } from "../../scripts/serve.mjs";
-
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const GLUE = path.join(REPO, "pkg/billcom_connection.js");
-if (!existsSync(GLUE)) throw new Error("pkg/ is not built: run `bash scripts/build.sh` first");
-const pkg = await import(GLUE);
-pkg.initSync({ module: readFileSync(path.join(REPO, "pkg/billcom_connection_bg.wasm")) });
-
-const LAUNCH = {
-  executablePath: "/usr/bin/chromium",
-  args: [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-};
+import {
+  LAUNCH, REPO, apiGet, assertNoLeaks, control, openPage as open, pageConsole, pickApiType, pkg, startBackend,
+} from "./helpers.mjs";
 
 const SECRET_FIELDS = new Set(["password", "devKey", "appKey", "apiToken"]);
 
@@ -67,39 +59,28 @@ const BAD_CODES = {
 const SECRETS = [...SECRET_FIELDS].flatMap((f) => [BAD[f], GOOD[f]]).filter(Boolean);
 
 let browser;
+/** scripts/serve.mjs, for its own tests. */
 let server;
+/** The real backend, serving the page and the API. */
+let backend;
 let baseUrl;
 
 before(async () => {
   server = startServer({ port: 0 });
   await once(server, "listening");
-  baseUrl = `http://127.0.0.1:${server.address().port}/`;
+  backend = await startBackend();
+  baseUrl = backend.url;
   browser = await chromium.launch(LAUNCH);
 });
 
 after(async () => {
   await browser?.close();
+  await backend?.stop();
   await new Promise((resolve) => server?.close(resolve));
 });
 
-/** A fresh context and page, with every console message and page error recorded. */
-async function openPage() {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const consoleMessages = [];
-  page.on("console", (m) => consoleMessages.push(`${m.type()}: ${m.text()}`));
-  page.on("pageerror", (e) => consoleMessages.push(`pageerror: ${e.message}`));
-  await page.goto(baseUrl);
-  await page.waitForSelector("form:not([aria-busy])");
-  return { context, page, consoleMessages };
-}
-
-const control = (page, label) => page.getByLabel(label, { exact: true });
-
-async function pickApiType(page, apiTypeId) {
-  const label = pkg.apiTypes().find((t) => t.id === apiTypeId).label;
-  await control(page, "API type").selectOption({ label });
-}
+/** A fresh context and page, with every console message, page error, URL and request recorded. */
+const openPage = () => open(browser, baseUrl);
 
 /** The elements a control's aria-describedby points at, as { id, text, codes, severities, inField }. */
 async function describedBy(page, label) {
@@ -133,34 +114,13 @@ async function fillAndBlur(page, label, value) {
   await c.blur();
 }
 
-/** Asserts no secret escaped into markup, the URL, history, the console or storage. */
-async function assertNoLeaks({ context, page, consoleMessages }, secrets) {
-  const html = await page.content();
-  const href = await page.evaluate(() => location.href);
-  for (const s of secrets) {
-    assert.ok(!html.includes(s), `secret ${JSON.stringify(s)} is in the page's HTML`);
-    assert.ok(!href.includes(s) && !page.url().includes(s), "secret in the URL");
-    assert.ok(!consoleMessages.some((m) => m.includes(s)), "secret in a console message");
-  }
-  assert.equal(href, baseUrl, "the URL never changes");
-  const storage = await page.evaluate(async () => ({
-    local: localStorage.length,
-    session: sessionStorage.length,
-    cookie: document.cookie,
-    idb: (await indexedDB.databases()).length,
-  }));
-  assert.deepEqual(storage, { local: 0, session: 0, cookie: "", idb: 0 });
-  assert.deepEqual(await context.cookies(), []);
-  const state = await context.storageState({ indexedDB: true });
-  assert.deepEqual(state.origins, [], "nothing stored for any origin");
-}
-
 describe("demo page, per API type", () => {
   for (const { id: apiTypeId, label: apiTypeLabel } of pkg.apiTypes()) {
-    test(`${apiTypeId}: bad values are reported beside fields; fixed values save with secrets redacted`, async () => {
+    test(`${apiTypeId}: bad values are reported beside fields; fixed values are saved, secrets only as "set"`, async () => {
       const ctx = await openPage();
       const { page, context, consoleMessages } = ctx;
       const historyBefore = await page.evaluate(() => history.length);
+      const good = { ...GOOD, name: `${GOOD.name} (${apiTypeId})` };
       await pickApiType(page, apiTypeId);
       assert.equal(await control(page, "API type").inputValue(), apiTypeId);
 
@@ -227,7 +187,7 @@ describe("demo page, per API type", () => {
       }
 
       // Fix every field: no messages anywhere, Save enabled.
-      for (const f of editable) await fillAndBlur(page, f.label, GOOD[f.id]);
+      for (const f of editable) await fillAndBlur(page, f.label, good[f.id]);
       for (const f of spec.fields) {
         const msgs = await messagesOf(page, f.label);
         assert.equal(msgs.text, "", `${f.label}: no messages left`);
@@ -237,27 +197,45 @@ describe("demo page, per API type", () => {
       assert.equal(await page.locator("#error-summary").textContent(), "");
       assert.ok(await save.isEnabled(), "Save enabled once valid");
 
-      await save.click();
-      const result = page.locator("#result");
-      await result.waitFor();
-      const shown = JSON.parse(await result.textContent());
-      const expected = { apiType: apiTypeId, environment: "sandbox" };
-      for (const f of editable) expected[f.id] = f.secret ? "[redacted]" : GOOD[f.id];
-      assert.deepEqual(shown, expected);
-      assert.ok(pkg.validate({ ...expected, ...Object.fromEntries(editable.map((f) => [f.id, GOOD[f.id]])) }).valid);
-
-      // The secrets are in the inputs' value properties, and nowhere else.
+      // Until saved, the secrets are in the inputs' value properties (never an attribute).
       for (const f of editable.filter((f) => f.secret)) {
-        assert.equal(await control(page, f.label).inputValue(), GOOD[f.id]);
+        assert.equal(await control(page, f.label).inputValue(), good[f.id]);
         assert.equal(await control(page, f.label).getAttribute("value"), null);
+      }
+
+      await save.click();
+      await page.getByRole("status").filter({ hasText: `Saved “${good.name}”` }).waitFor();
+      await page.waitForSelector("#list-section:not([aria-busy])");
+
+      // Saved as typed (normalized), secrets only as names in secretsSet.
+      const [saved, ...more] = (await apiGet(backend)).body.filter((c) => c.name === good.name);
+      assert.equal(more.length, 0, "one record");
+      const expected = { name: good.name, apiType: apiTypeId, environment: "sandbox", settings: {} };
+      for (const f of editable) {
+        if (!f.secret && !["name"].includes(f.id)) expected.settings[f.id] = good[f.id];
+      }
+      assert.deepEqual(
+        { name: saved.name, apiType: saved.apiType, environment: saved.environment, settings: saved.settings },
+        expected,
+      );
+      assert.equal(saved.baseUrl, sandboxUrl);
+      assert.deepEqual([...saved.secretsSet].sort(), editable.filter((f) => f.secret).map((f) => f.id).sort());
+
+      // Listed, with each secret shown as "set"; the secret inputs are empty again.
+      const item = page.locator("#connections > li").filter({ has: page.getByRole("heading", { name: good.name, exact: true }) });
+      assert.deepEqual(await item.locator("[data-secret]").allTextContents(),
+        editable.filter((f) => f.secret).map((f) => `${f.label}: set`));
+      assert.match(await item.textContent(), new RegExp(apiTypeLabel.replace(/[()]/g, "\\$&")));
+      for (const f of editable.filter((f) => f.secret)) {
+        assert.equal(await control(page, f.label).inputValue(), "", `${f.id} cleared after the save`);
       }
       const secrets = SECRETS.filter((s) => editable.some((f) => f.secret && (BAD[f.id] === s || GOOD[f.id] === s)));
       assert.ok(secrets.length >= 2, "the leak check has something to look for");
-      await assertNoLeaks(ctx, secrets);
+      await assertNoLeaks(ctx, secrets, { baseUrl });
       assert.equal(await page.evaluate(() => history.length), historyBefore, "no history entries");
       // Chromium's own verbose DOM hints (e.g. "Password forms should have ... username
       // fields") are not the page's output; anything else is.
-      assert.deepEqual(consoleMessages.filter((m) => !m.startsWith("verbose: [DOM]")), [],
+      assert.deepEqual(pageConsole(consoleMessages), [],
         `no console output for ${apiTypeLabel}`);
       await context.close();
     });
@@ -301,7 +279,7 @@ describe("demo page, behaviour", () => {
     assert.equal(await control(page, "Developer key").inputValue(), "");
     assert.equal(await control(page, "Organization ID").inputValue(), "");
     assert.equal(await control(page, "Password").inputValue(), GOOD.password);
-    await assertNoLeaks(ctx, [GOOD.password, GOOD.devKey, GOOD.appKey]);
+    await assertNoLeaks(ctx, [GOOD.password, GOOD.devKey, GOOD.appKey], { baseUrl });
     await context.close();
   });
 
@@ -310,8 +288,9 @@ describe("demo page, behaviour", () => {
     const { page, context } = ctx;
     await pickApiType(page, "ap-ar-v2");
     const username = "sync-token-name";
+    const values = { ...GOOD, name: "Username warning e2e", username };
     for (const f of pkg.formSpec("ap-ar-v2").fields.filter((f) => f.kind !== "select")) {
-      await fillAndBlur(page, f.label, f.id === "username" ? username : GOOD[f.id]);
+      await fillAndBlur(page, f.label, values[f.id]);
     }
     const [warning] = pkg.validateField("ap-ar-v2", "username", username);
     assert.equal(warning.severity, "warning");
@@ -324,10 +303,16 @@ describe("demo page, behaviour", () => {
     const save = page.getByRole("button", { name: "Save", exact: true });
     assert.ok(await save.isEnabled());
     await save.click();
-    const shown = JSON.parse(await page.locator("#result").textContent());
-    assert.equal(shown.username, username);
-    assert.equal(shown.password, "[redacted]");
-    assert.equal(shown.devKey, "[redacted]");
+    await page.getByRole("status").filter({ hasText: `Saved “${values.name}”` }).waitFor();
+    const [saved] = (await apiGet(backend)).body.filter((c) => c.name === values.name);
+    assert.equal(saved.settings.username, username);
+    assert.deepEqual([...saved.secretsSet].sort(), ["devKey", "password"]);
+    assert.ok(!JSON.stringify(saved).includes(GOOD.password) && !JSON.stringify(saved).includes(GOOD.devKey));
+    // The saved value shows again in edit mode, with its warning once the field is left.
+    assert.equal(await control(page, "Username").inputValue(), username);
+    await control(page, "Username").focus();
+    await control(page, "Username").blur();
+    assert.deepEqual((await messagesOf(page, "Username")).severities, ["warning"]);
     await context.close();
   });
 
@@ -356,7 +341,7 @@ describe("demo page, behaviour", () => {
     await summary.getByRole("link", { name: message }).click();
     assert.ok(await control(page, "Name your connection").evaluate((c) => c === document.activeElement));
     assert.equal(page.url(), baseUrl, "summary links do not touch the URL");
-    assert.ok(await page.locator("#result-section").isHidden());
+    assert.deepEqual(ctx.requests.filter((r) => r.method !== "GET"), [], "nothing was sent");
     await context.close();
   });
 });
