@@ -6,5 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
-cargo build --quiet --release -p billcom-connection-server
-exec target/release/billcom-connection-server --static-dir . "$@"
+cargo build --quiet --profile server -p billcom-connection-server
+exec target/server/billcom-connection-server --static-dir . "$@"

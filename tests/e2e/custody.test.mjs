@@ -1,9 +1,9 @@
 // Secret custody, end to end: the demo page in real headless Chromium against the
-// real backend (target/release/billcom-connection-server, started here on a free
+// real backend (target/debug/billcom-connection-server, started here on a free
 // loopback port with a fresh data directory and key). One browser for the file;
 // a fresh context per test.
 //
-//   bash scripts/build.sh && cargo build --release -p billcom-connection-server \
+//   bash scripts/build.sh && cargo build -p billcom-connection-server \
 //     && node --test tests/e2e/custody.test.mjs
 //
 // For each API type: create, list (secrets shown only as "set"), edit (every

@@ -1,10 +1,10 @@
 // End-to-end tests of the demo page (www/) in real headless Chromium, served with
-// its API by the real backend (target/release/billcom-connection-server, started
+// its API by the real backend (target/debug/billcom-connection-server, started
 // on a free port with a fresh data directory); and of scripts/serve.mjs, the
 // dependency-free static server, in-process. One browser for the whole file; a
 // fresh context (its own storage) per test.
 //
-//   bash scripts/build.sh && cargo build --release -p billcom-connection-server \
+//   bash scripts/build.sh && cargo build -p billcom-connection-server \
 //     && node --test tests/e2e/
 //
 // Expected messages come from the package itself (run in Node), so these tests

@@ -31,8 +31,10 @@ export const REENTER = "Enter this again: saved secrets are never shown.";
 
 // ------------------------------------------------------------------ backend
 
-export const SERVER_BIN = path.join(REPO, "target/release/billcom-connection-server");
-const BUILD = "cargo build --release -p billcom-connection-server";
+// The dev build: `cargo test --workspace` (the first step of `npm test`) has just
+// built it, so the e2e step costs no extra compile.
+export const SERVER_BIN = path.join(REPO, "target/debug/billcom-connection-server");
+const BUILD = "cargo build -p billcom-connection-server";
 
 /** The newest modification time under the sources the server binary is built from. */
 function newestSource() {
@@ -54,7 +56,7 @@ function newestSource() {
  */
 export function ensureServerBuilt() {
   if (existsSync(SERVER_BIN) && statSync(SERVER_BIN).mtimeMs >= newestSource()) return;
-  const r = spawnSync("cargo", ["build", "--quiet", "--release", "-p", "billcom-connection-server"], {
+  const r = spawnSync("cargo", ["build", "--quiet", "-p", "billcom-connection-server"], {
     cwd: REPO,
     stdio: ["ignore", "inherit", "inherit"],
     timeout: 10 * 60_000,
