@@ -4,13 +4,15 @@
 //! this keeps cross-site pages out: a browser cannot send that content type to
 //! another origin without a CORS preflight, and this server answers none.
 
+use crate::bill::{self, BillClient, Credentials};
+use crate::limiter::{Limiter, Verdict};
 use crate::store::{is_well_formed_id, NewConnection, SavedConnection, Store, StoreError};
 use crate::submission::{self, Rejection};
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use billcom_connection::Issue;
+use billcom_connection::{Issue, Param};
 use http_body_util::BodyExt;
 use serde::Serialize;
 use std::sync::Arc;
@@ -27,6 +29,16 @@ const BODY_TIMEOUT: Duration = Duration::from_secs(15);
 
 pub struct AppState {
     pub store: Store,
+    /// The outbound client for "test connection".
+    pub bill: BillClient,
+    /// Connection tests per set of credentials.
+    pub limiter: Limiter,
+}
+
+impl AppState {
+    pub fn new(store: Store, bill: BillClient) -> AppState {
+        AppState { store, bill, limiter: Limiter::default() }
+    }
 }
 
 pub type Shared = Arc<AppState>;
@@ -274,4 +286,89 @@ pub async fn delete(
     } else {
         Err(ApiError::not_found())
     }
+}
+
+/// Runs a connection test: the rate limit first (no call to BILL when over it),
+/// then the check. Always 200 with the `CheckResult`.
+async fn run_test(state: &Shared, creds: Credentials, id: Option<&str>) -> Response {
+    let started = std::time::Instant::now();
+    let api_type = creds.api_type.id;
+    let key = state.limiter.key(|h| creds.hash_identity(h));
+    let result = match state.limiter.check(key, started) {
+        Verdict::Limited(wait) => bill::limited(wait),
+        Verdict::Allowed => state.bill.check(&creds).await,
+    };
+    drop(creds);
+    // What BILL said, never what was sent: no secret, no session id.
+    let first = result.errors.first();
+    let bill_code = match first.and_then(|e| e.params.get("billCode")) {
+        Some(Param::Str(s)) => s,
+        Some(Param::Owned(s)) => s.as_str(),
+        _ => "-",
+    };
+    tracing::info!(
+        id = id.unwrap_or("-"),
+        api_type,
+        outcome = first.map_or("ok", |e| e.code.as_str()),
+        bill_code,
+        duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        "connection test"
+    );
+    json(StatusCode::OK, &result)
+}
+
+/// `POST /api/connections/test`: tests an unsaved form (the same body as a
+/// create, validated the same way: 422 with the report when invalid).
+pub async fn test_unsaved(State(state): State<Shared>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let new = submission(&headers, body).await?;
+    let creds = Credentials::from_new(new).ok_or_else(ApiError::internal)?;
+    Ok(run_test(&state, creds, None).await)
+}
+
+/// Whether a browser says this request comes from another site. The saved
+/// connection's test takes no body, so nothing forces a CORS preflight: refuse
+/// cross-site requests outright (Sec-Fetch-Site, or an Origin naming another host).
+fn is_cross_site(headers: &HeaderMap) -> bool {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    // Every current browser sends Sec-Fetch-Site; it is trusted over Origin vs
+    // Host, which a proxy rewriting Host would confuse.
+    if let Some(site) = text("sec-fetch-site") {
+        return !matches!(site, "same-origin" | "none");
+    }
+    match (text("origin"), text("host")) {
+        (None, _) => false,
+        (Some(origin), Some(host)) => {
+            let authority = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
+            authority != Some(host)
+        }
+        (Some(_), None) => true,
+    }
+}
+
+/// `POST /api/connections/{id}/test`: tests a saved connection. No body is
+/// needed (any is ignored); the secrets are decrypted here and go only to BILL.
+pub async fn test_saved(
+    State(state): State<Shared>,
+    path: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let id = id_of(path)?;
+    // Drain whatever was sent (bounded), so the client sees our answer.
+    let _ = read_body(&headers, body).await;
+    if is_cross_site(&headers) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "Cross-site requests cannot test a saved connection."));
+    }
+    let lookup = id.clone();
+    let loaded = blocking(&state, move |s| {
+        let Some(saved) = s.get(&lookup)? else { return Ok(None) };
+        Ok(s.load_secrets(&lookup)?.map(|secrets| (saved, secrets)))
+    })
+    .await?;
+    let Some((saved, secrets)) = loaded else { return Err(ApiError::not_found()) };
+    let creds = Credentials::from_saved(&saved, secrets).ok_or_else(|| {
+        tracing::error!(id = %id, "a saved connection has an unknown API type or environment");
+        ApiError::internal()
+    })?;
+    Ok(run_test(&state, creds, Some(&id)).await)
 }

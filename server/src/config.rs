@@ -1,6 +1,7 @@
 //! Command line and environment, and the startup sequence.
 
 use crate::api::AppState;
+use crate::bill::{self, BillClient, BillSettings};
 use crate::statics::StaticRoots;
 use crate::store::Store;
 use crate::{keys, store};
@@ -33,6 +34,11 @@ ENVIRONMENT:
                              When unset, DIR/connection.key is used (generated on first
                              start with mode 0600). Keep it: without it no saved secret
                              can be read.
+    BILLCOM_API_ORIGIN       FOR TESTS ONLY: sends every connection test to this origin
+                             (scheme://host[:port], e.g. http://127.0.0.1:9911) instead
+                             of BILL, keeping BILL's paths; plain HTTP is then allowed.
+    BILLCOM_API_TIMEOUT_MS   FOR TESTS ONLY: the total time one connection test may take,
+                             in milliseconds (default 10000).
 
 ROTATE-KEY:
     With the server stopped, re-encrypts every saved secret under a new key in one
@@ -47,6 +53,8 @@ pub struct Config {
     pub listen: String,
     pub data_dir: PathBuf,
     pub static_dir: PathBuf,
+    /// Outbound calls to BILL (connection tests).
+    pub bill: BillSettings,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -108,7 +116,27 @@ where
         listen,
         data_dir: pick(data_dir, "BILLCOM_DATA_DIR", "./data").into(),
         static_dir: pick(static_dir, "BILLCOM_STATIC_DIR", ".").into(),
+        bill: bill_settings(&env)?,
     }))
+}
+
+/// `BILLCOM_API_ORIGIN` and `BILLCOM_API_TIMEOUT_MS`, both for tests only.
+fn bill_settings<E: Fn(&str) -> Option<OsString>>(env: &E) -> Result<BillSettings, String> {
+    let text = |var: &str| -> Result<Option<String>, String> {
+        match env(var).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => v.into_string().map(Some).map_err(|_| format!("{var} must be valid UTF-8")),
+        }
+    };
+    let origin = text("BILLCOM_API_ORIGIN")?.map(|o| bill::parse_origin(&o)).transpose()?;
+    let timeout = match text("BILLCOM_API_TIMEOUT_MS")? {
+        None => bill::DEFAULT_TIMEOUT,
+        Some(ms) => match ms.parse::<u64>() {
+            Ok(n @ 1..=120_000) => Duration::from_millis(n),
+            _ => return Err(format!("BILLCOM_API_TIMEOUT_MS must be a whole number of milliseconds from 1 to 120000 (got {ms:?})")),
+        },
+    };
+    Ok(BillSettings { origin, timeout })
 }
 
 /// Logs to stderr, plain text, INFO and up.
@@ -198,7 +226,23 @@ pub fn run(config: Config) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(format_args!("could not start the async runtime: {e}")),
     };
-    let state = Arc::new(AppState { store });
+    if let Some(origin) = &config.bill.origin {
+        tracing::warn!(
+            "!!! BILLCOM_API_ORIGIN is set: connection tests go to {origin} instead of BILL \
+             (plain HTTP allowed). This is for tests only; unset it in any real deployment. !!!"
+        );
+    }
+    if config.bill.timeout != bill::DEFAULT_TIMEOUT {
+        tracing::warn!(
+            timeout_ms = u64::try_from(config.bill.timeout.as_millis()).unwrap_or(u64::MAX),
+            "BILLCOM_API_TIMEOUT_MS is set (tests only): connection tests use this total timeout"
+        );
+    }
+    let bill = match BillClient::new(config.bill.clone()) {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
+    let state = Arc::new(AppState::new(store, bill));
     runtime.block_on(serve(config, state, roots))
 }
 
@@ -283,7 +327,8 @@ mod tests {
             Ok(Command::Run(Config {
                 listen: "127.0.0.1:8080".into(),
                 data_dir: "./data".into(),
-                static_dir: ".".into()
+                static_dir: ".".into(),
+                bill: BillSettings::default(),
             }))
         );
         let env = |k: &str| (k == "BILLCOM_DATA_DIR").then(|| OsString::from("/srv/x"));
@@ -296,6 +341,24 @@ mod tests {
             panic!("parse failed")
         };
         assert_eq!((c.data_dir, c.static_dir), (PathBuf::from("/a"), PathBuf::from("/b")));
+    }
+
+    #[test]
+    fn bill_origin_and_timeout_come_from_the_environment() {
+        let env = |k: &str| match k {
+            "BILLCOM_API_ORIGIN" => Some(OsString::from("http://127.0.0.1:9911/")),
+            "BILLCOM_API_TIMEOUT_MS" => Some(OsString::from("250")),
+            _ => None,
+        };
+        let Ok(Command::Run(c)) = parse(args(&[]), env) else { panic!("parse failed") };
+        assert_eq!(c.bill.origin.as_deref(), Some("http://127.0.0.1:9911"));
+        assert_eq!(c.bill.timeout, Duration::from_millis(250));
+        let bad_origin = |k: &str| (k == "BILLCOM_API_ORIGIN").then(|| OsString::from("http://x/api"));
+        assert!(parse(args(&[]), bad_origin).is_err());
+        for t in ["0", "abc", "999999", "-5"] {
+            let bad_timeout = move |k: &str| (k == "BILLCOM_API_TIMEOUT_MS").then(|| OsString::from(t));
+            assert!(parse(args(&[]), bad_timeout).is_err(), "{t}");
+        }
     }
 
     #[test]

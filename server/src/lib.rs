@@ -6,9 +6,11 @@
 //! leave the server again (see `README.md` beside this crate).
 
 pub mod api;
+pub mod bill;
 pub mod config;
 pub mod crypto;
 pub mod keys;
+pub mod limiter;
 pub mod statics;
 pub mod store;
 pub mod submission;
@@ -19,7 +21,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use statics::StaticRoots;
 use std::sync::Arc;
@@ -42,7 +44,9 @@ pub fn router(state: Shared, roots: StaticRoots) -> Router {
     let state = RouterState { api: state, roots: Arc::new(roots) };
     Router::new()
         .route("/api/connections", get(api::list).post(api::create))
+        .route("/api/connections/test", post(api::test_unsaved))
         .route("/api/connections/{id}", get(api::get_one).put(api::replace).delete(api::delete))
+        .route("/api/connections/{id}/test", post(api::test_saved))
         .fallback(fallback)
         .layer(middleware::from_fn(headers_and_log))
         .with_state(state)

@@ -4,6 +4,7 @@ mod common;
 
 use billcom_connection::Secret;
 use billcom_connection_server::api::AppState;
+use billcom_connection_server::bill::{BillClient, BillSettings};
 use billcom_connection_server::statics::StaticRoots;
 use billcom_connection_server::store::{NewConnection, Store, StoreError, DB_FILE};
 use common::*;
@@ -94,7 +95,8 @@ fn moved_or_altered_ciphertexts_fail_to_decrypt() -> Result<(), Box<dyn std::err
 fn the_router_serves_over_real_tcp() -> Result<(), Box<dyn std::error::Error>> {
     let dirs = Dirs::new();
     let (store, _) = Store::open(&dirs.data(), Some(key(3)))?;
-    let app = billcom_connection_server::router(Arc::new(AppState { store }), StaticRoots::new(&dirs.static_root()));
+    let bill = BillClient::new(BillSettings::default())?;
+    let app = billcom_connection_server::router(Arc::new(AppState::new(store, bill)), StaticRoots::new(&dirs.static_root()));
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let addr = listener.local_addr()?;

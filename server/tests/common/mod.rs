@@ -24,7 +24,14 @@ pub struct Server {
 
 /// Env vars the server reads; cleared for every child so the caller's own
 /// environment cannot leak in.
-const SERVER_ENV: [&str; 4] = ["BILLCOM_CONNECTION_KEY", "BILLCOM_LISTEN", "BILLCOM_DATA_DIR", "BILLCOM_STATIC_DIR"];
+const SERVER_ENV: [&str; 6] = [
+    "BILLCOM_CONNECTION_KEY",
+    "BILLCOM_LISTEN",
+    "BILLCOM_DATA_DIR",
+    "BILLCOM_STATIC_DIR",
+    "BILLCOM_API_ORIGIN",
+    "BILLCOM_API_TIMEOUT_MS",
+];
 
 pub fn command(data_dir: &Path, static_dir: &Path, env: &[(&str, &str)]) -> Command {
     command_listening_on("127.0.0.1:0", data_dir, static_dir, env)
