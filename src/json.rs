@@ -18,30 +18,33 @@ impl Writer {
     /// Writes `s` as a JSON string literal.
     fn str(&mut self, s: &str) {
         self.0.push('"');
-        let mut start = 0;
-        for (i, b) in s.bytes().enumerate() {
-            let escape = match b {
-                b'"' => "\\\"",
-                b'\\' => "\\\\",
-                b'\n' => "\\n",
-                b'\r' => "\\r",
-                b'\t' => "\\t",
-                0..=0x1f => "",
-                _ => continue,
-            };
-            self.0.push_str(s.get(start..i).unwrap_or_default());
-            if escape.is_empty() {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                self.0.push_str("\\u00");
-                self.0.push(char::from(HEX[usize::from(b >> 4)]));
-                self.0.push(char::from(HEX[usize::from(b & 0xf)]));
-            } else {
-                self.0.push_str(escape);
-            }
-            start = i + 1;
+        let mut rest = s;
+        // Copy runs that need no escaping in one go (most strings are one run).
+        // The byte found is ASCII, so `i` and `i + 1` are char boundaries.
+        while let Some((i, b)) = rest.bytes().enumerate().find(|&(_, b)| b == b'"' || b == b'\\' || b < 0x20) {
+            self.0.push_str(rest.get(..i).unwrap_or_default());
+            self.escape(b);
+            rest = rest.get(i + 1..).unwrap_or_default();
         }
-        self.0.push_str(s.get(start..).unwrap_or_default());
+        self.0.push_str(rest);
         self.0.push('"');
+    }
+
+    /// The escape of one ASCII byte that JSON requires escaped.
+    fn escape(&mut self, b: u8) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        match b {
+            b'"' => self.0.push_str("\\\""),
+            b'\\' => self.0.push_str("\\\\"),
+            b'\n' => self.0.push_str("\\n"),
+            b'\r' => self.0.push_str("\\r"),
+            b'\t' => self.0.push_str("\\t"),
+            _ => {
+                self.0.push_str("\\u00");
+                self.0.push(char::from(HEX[usize::from(b >> 4) & 0xf]));
+                self.0.push(char::from(HEX[usize::from(b & 0xf)]));
+            }
+        }
     }
 
     /// `"key":`, preceded by a comma unless `first`.

@@ -16,10 +16,10 @@ pub fn decode(text: &str) -> Option<Vec<Entry>> {
     loop {
         let (key, key_ok) = p.string()?;
         p.expect(b',')?;
-        let (tag, _) = p.string()?;
+        let tag = p.tag()?;
         p.expect(b',')?;
         let (text, text_ok) = p.string()?;
-        let value = match tag.as_str() {
+        let value = match tag {
             "s" if text_ok => Value::Text(text),
             "s" => Value::InvalidUnicode,
             "m" => Value::Missing,
@@ -54,7 +54,7 @@ struct Parser<'a> {
     i: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
     }
@@ -82,6 +82,16 @@ impl Parser<'_> {
         Some(n)
     }
 
+    /// A tag: a short string without escapes, borrowed from the text.
+    fn tag(&mut self) -> Option<&'a str> {
+        self.expect(b'"')?;
+        let start = self.i;
+        let len = self.s.get(start..)?.iter().position(|&b| b == b'"')?;
+        self.i = start + len + 1;
+        let s: &'a [u8] = self.s;
+        std::str::from_utf8(s.get(start..start + len)?).ok()
+    }
+
     /// A JSON string: its text, and whether it was valid Unicode (a lone
     /// surrogate escape becomes U+FFFD and `false`).
     fn string(&mut self) -> Option<(String, bool)> {
@@ -91,12 +101,8 @@ impl Parser<'_> {
         loop {
             // Copy the run up to the next quote or backslash in one go.
             let start = self.i;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' {
-                    break;
-                }
-                self.i += 1;
-            }
+            let run = self.s.get(start..)?.iter().position(|&b| b == b'"' || b == b'\\')?;
+            self.i = start + run;
             out.push_str(std::str::from_utf8(self.s.get(start..self.i)?).ok()?);
             match self.next()? {
                 b'"' => return Some((out, ok)),

@@ -41,3 +41,7 @@ export function packValue(v) {
   const t = tag(v);
   return JSON.stringify(t === "s" ? ["", t, v] : ["", t, ""]);
 }
+
+export function isWellFormed(s) {
+  return s.isWellFormed();
+}

@@ -17,14 +17,16 @@ extern "C" {
 
     #[wasm_bindgen(js_name = packValue)]
     fn pack_value(v: &JsValue) -> String;
+
+    /// False when the string holds a lone surrogate.
+    #[wasm_bindgen(js_name = isWellFormed)]
+    fn is_well_formed(s: &JsValue) -> bool;
 }
 
-/// A string argument, or `invalid_argument`.
+/// A string argument (an id), or `invalid_argument`. A lone surrogate in it just
+/// makes an id that matches nothing.
 pub fn string_arg(v: &JsValue) -> Result<String, UsageError> {
-    match &value(v) {
-        Value::Text(t) => Ok(t.clone()),
-        _ => Err(UsageError::InvalidArgument),
-    }
+    v.as_string().ok_or(UsageError::InvalidArgument)
 }
 
 /// A settings object's own enumerable string keys and their values.
@@ -34,6 +36,11 @@ pub fn settings(v: &JsValue) -> Result<Vec<Entry>, UsageError> {
 
 /// One JS value as the validator sees it.
 pub fn value(v: &JsValue) -> Value {
+    // Fast path for a string: one crossing. The conversion turns a lone surrogate
+    // into U+FFFD, so only a string holding U+FFFD needs asking about.
+    if let Some(s) = v.as_string() {
+        return if !s.chars().any(|c| c == '\u{FFFD}') || is_well_formed(v) { Value::Text(s) } else { Value::InvalidUnicode };
+    }
     let mut entries = packed::decode(&pack_value(v)).unwrap_or_default();
     entries.pop().map_or(Value::NotText("unreadable"), |e| e.value)
 }
