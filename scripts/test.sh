@@ -22,8 +22,11 @@ step "js: the package contract (Node) and the demo end to end (Chromium, real ba
 cargo build --quiet -p billcom-connection-server   # no-op after cargo test: the e2e backend
 node --test --test-concurrency=1 tests/js/ tests/e2e/
 
-step "size"
-node scripts/size.mjs
+step "bench: smoke run (proves it runs; never gates on timing) and the size budget"
+node bench/run.mjs --smoke
+# The size is deterministic, so it gates. The goal (issue 6) is 15360 bytes; this
+# budget is a ratchet just above what ships today: lower it as the module shrinks.
+SIZE_BUDGET_BROTLI=${SIZE_BUDGET_BROTLI:-40000} node bench/size-check.mjs
 
 echo
 echo "npm test: all layers passed in $(( $(date +%s) - start ))s"

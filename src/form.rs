@@ -102,10 +102,17 @@ impl FormState {
         self.slots.push((id, slot));
     }
 
+    /// Whether the field's items count: as in `validate()`, credentials are checked
+    /// only while `apiType` holds a known id.
+    fn applies(&self, id: &str) -> bool {
+        spec::COMMON_FIELDS.contains(&id)
+            || matches!(self.slot("apiType"), Some(Slot::Plain(Value::Text(t))) if spec::api_type(t).is_some())
+    }
+
     /// Re-checks every field of the current API type.
     fn refresh_all(&mut self) {
         let mut issues = Vec::with_capacity(8);
-        for f in self.api_type.fields() {
+        for f in self.api_type.fields().filter(|f| self.applies(f.id)) {
             let value = match self.slot(f.id) {
                 None => Value::Missing,
                 Some(Slot::Plain(v)) => v.clone(),
@@ -131,7 +138,10 @@ impl FormState {
         }
         let items = validate::validate_field(self.api_type.id, f.id, &value)?;
         self.put(f.id, value);
-        if let Some((_, cached)) = self.issues.iter_mut().find(|(k, _)| *k == f.id) {
+        if f.id == "apiType" {
+            // Not a known id (else it switched above): credentials stop counting.
+            self.refresh_all();
+        } else if let Some((_, cached)) = self.issues.iter_mut().find(|(k, _)| *k == f.id) {
             cached.clone_from(&items);
         }
         Ok(items)
@@ -335,6 +345,8 @@ mod tests {
             ("apiType", Some("partner")), ("appKey", Some("k")), ("password", Some("pw")),
             ("apiType", Some("ap-ar-v2")), ("organizationId", Some(" 008123456789012 ")),
             ("name", None), ("apiType", Some("spend-expense")), ("apiToken", Some("t t")),
+            ("apiType", Some("spend_expense")), ("apiToken", Some("x y")), ("name", Some("ok")),
+            ("apiType", None), ("apiToken", Some("")), ("apiType", Some("partner")), ("appKey", Some("a b")),
         ];
         let mut f = FormState::new("ap-ar-v3").unwrap();
         assert_eq!(f.validate(), fresh(&f));
@@ -343,7 +355,7 @@ mod tests {
             let _ = f.set(field, v);
             assert_eq!(f.validate(), fresh(&f), "after {field}={value:?}");
         }
-        f.set("apiToken", Value::NotText("number")).unwrap();
+        f.set("appKey", Value::NotText("number")).unwrap();
         assert_eq!(f.validate(), fresh(&f));
         f.clear_secrets();
         assert_eq!(f.validate(), fresh(&f));
