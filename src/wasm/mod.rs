@@ -13,7 +13,7 @@ pub use form::ConnectionForm;
 use crate::spec;
 use crate::validate::{self, UsageError};
 use crate::json;
-use js_sys::{Reflect, JSON};
+use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -124,7 +124,7 @@ pub(crate) fn throw(e: UsageError) -> JsValue {
 
 /// Parses JSON text that this crate wrote; it is always well formed.
 pub(crate) fn parsed(text: &str) -> JsValue {
-    JSON::parse(text).unwrap_or(JsValue::UNDEFINED)
+    read::parse_json(text)
 }
 
 fn api_type_arg(v: &JsValue) -> Result<&'static spec::ApiType, UsageError> {

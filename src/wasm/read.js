@@ -45,3 +45,7 @@ export function packValue(v) {
 export function isWellFormed(s) {
   return s.isWellFormed();
 }
+
+export function parseJson(text) {
+  return JSON.parse(text);
+}

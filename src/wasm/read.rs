@@ -18,6 +18,11 @@ extern "C" {
     #[wasm_bindgen(js_name = packValue)]
     fn pack_value(v: &JsValue) -> String;
 
+    /// `JSON.parse` of text this crate wrote (always well formed, so no `catch`
+    /// wrapper on the hot path).
+    #[wasm_bindgen(js_name = parseJson)]
+    pub fn parse_json(text: &str) -> JsValue;
+
     /// False when the string holds a lone surrogate.
     #[wasm_bindgen(js_name = isWellFormed)]
     fn is_well_formed(s: &JsValue) -> bool;
