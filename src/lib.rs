@@ -20,3 +20,8 @@ pub use validate::{validate, validate_field, Entry, UsageError, Value};
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+
+/// Talc instead of dlmalloc (Rust's default on wasm32): smaller and faster.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
