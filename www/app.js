@@ -1,6 +1,9 @@
 // The demo page: a Bill.com connection form rendered from `formSpec`, backed by the
 // package's `ConnectionForm` (WebAssembly), saving to the reference backend's
-// /api/connections; with the list of saved connections, edit and delete.
+// /api/connections; with the list of saved connections, edit and delete; and
+// "Test connection": the backend logs in to BILL with the typed settings
+// (`form.test()`, POST /api/connections/test) or with a saved connection's
+// stored secrets (POST /api/connections/{id}/test, from the list).
 //
 // Custody: every value typed goes into the `ConnectionForm` on each input event.
 // A secret then lives in WASM memory and, while it is being typed, in its
@@ -9,10 +12,15 @@
 // console; messages come from the validator or the server and never contain
 // values. Saved connections come back without secrets (`secretsSet` only), so a
 // secret is shown as "set", never as text, and editing means entering it again.
+// A connection test sends the secrets the way a save does (only in that
+// request's body, from WASM) and keeps every value whatever the answer; a saved
+// connection's test sends no secret at all.
 
 import init, { formSpec, validateField, apiTypes, ConnectionForm } from "../pkg/billcom_connection.js";
 
 const API = "/api/connections";
+const TEST_API = `${API}/test`;
+const CONNECTED = "Connected: BILL accepted these credentials.";
 const REENTER = "Enter this again: saved secrets are never shown.";
 
 const $ = (id) => document.getElementById(id);
@@ -40,11 +48,16 @@ const state = {
   touched: new Set(),
   /** Whether the user tried to save; then every field's errors show. */
   attempted: false,
-  /** A save is in flight: Save and the controls are disabled. */
+  /** A save or a test is in flight: Save, Test and the controls are disabled. */
   busy: false,
+  /** What is in flight: "save" or "test". */
+  busyWith: "",
   /** Increments per list load; only the latest answer is rendered. */
   listSeq: 0,
 };
+
+/** Saved connection id -> its row's test: { pending } or { ok, lines, codes }. */
+const rowTests = new Map();
 
 /** Field id -> { field, wrap, control, msgs, note?, reenter? }. */
 const nodes = new Map();
@@ -52,9 +65,9 @@ const nodes = new Map();
 /** API type id -> { label, description }. */
 const types = new Map();
 
-// A hook for tests and for embedding pages: `timeoutMs` (set before Save) bounds
-// the save request; `secretsFilled()`/`mode()` report booleans and the mode, never
-// a value. Nothing else is read from or written to it.
+// A hook for tests and for embedding pages: `timeoutMs` (set before Save or a
+// test) bounds that request; `secretsFilled()`/`mode()` report booleans and the
+// mode, never a value. Nothing else is read from or written to it.
 const hooks = (globalThis.__billcomDemo ??= {});
 hooks.secretsFilled = () => (state.form ? state.form.secretsFilled() : {});
 hooks.mode = () => state.form?.mode;
@@ -283,6 +296,8 @@ function changed(fieldId) {
   const node = nodes.get(fieldId);
   state.items.set(fieldId, state.form.set(fieldId, node.control.value));
   state.serverItems.delete(fieldId);
+  // A test's "fix the fields marked above" goes once no field is marked any more.
+  if (state.serverItems.size === 0 && $("test-alert").dataset.fields === "true") clearAlert();
   updateNote(node);
   clearStatus();
   refresh();
@@ -293,14 +308,19 @@ function showsMessages(fieldId) {
 }
 
 function renderMessages(node, items) {
-  const key = JSON.stringify(items.map((i) => [i.severity, i.code, i.message]));
+  const key = JSON.stringify(items.map((i) => [i.severity, i.code, i.message, i.billCode]));
   if (key === node.shownKey) return;
   node.shownKey = key;
   node.msgs.replaceChildren(
     ...items.map((item) =>
       el(
         "p",
-        { class: `msg msg-${item.severity}`, "data-code": item.code, "data-severity": item.severity },
+        {
+          class: `msg msg-${item.severity}`,
+          "data-code": item.code,
+          "data-severity": item.severity,
+          "data-bill-code": item.billCode,
+        },
         el("span", { class: "sr-only" }, item.severity === "error" ? "Error: " : "Warning: "),
         item.message,
       ),
@@ -354,14 +374,18 @@ function refresh() {
   }
   renderSummary(errors);
 
-  // Server-side errors do not block Save: the values may be fine by now (a retry).
+  // Server-side errors (a 422, or what BILL refused) block neither Save nor Test:
+  // the values may be fine by now (a retry).
   const { valid } = state.form.validate();
   $("save").disabled = state.busy || !valid;
+  $("test-connection").disabled = state.busy || !valid;
   $("save-hint").textContent = state.busy
-    ? "Saving…"
+    ? state.busyWith === "test"
+      ? "Testing the connection with BILL…"
+      : "Saving…"
     : valid
-      ? "Ready to save."
-      : "Save becomes available once every field is valid.";
+      ? "Ready to save or test."
+      : "Save and Test connection become available once every field is valid.";
 }
 
 /** A Save attempt on an invalid form: show every error and move to the summary. */
@@ -371,31 +395,36 @@ function attempt() {
   $("error-summary").focus();
 }
 
+/** Clears the save's and the test's success messages (they may be stale now). */
 function clearStatus() {
   $("form-status").textContent = "";
+  $("test-status").textContent = "";
 }
 
 function clearAlert() {
   $("form-alert").replaceChildren();
+  $("test-alert").replaceChildren();
+  delete $("test-alert").dataset.fields;
 }
 
 function showAlert(lines) {
   $("form-alert").replaceChildren(...lines.map((line, i) => el("p", {}, i === 0 ? el("strong", {}, line) : line)));
 }
 
-/** While a save is in flight nothing can change the form or switch away from it. */
-function setBusy(busy) {
+/** While a save or test is in flight nothing can change the form or switch away from it. */
+function setBusy(busy, what = "save") {
   state.busy = busy;
+  state.busyWith = busy ? what : "";
   const form = $("connection-form");
   if (busy) form.setAttribute("aria-busy", "true");
   else form.removeAttribute("aria-busy");
   $("fields").disabled = busy;
   $("new-connection").disabled = busy;
-  for (const button of $("connections").querySelectorAll("button")) button.disabled = busy;
+  syncListButtons();
   refresh();
 }
 
-/** Submit options: the save timeout may be set through the test hook. */
+/** Submit and test options: the timeout may be set through the test hook. */
 function submitOptions() {
   const ms = Number(globalThis.__billcomDemo?.timeoutMs);
   return Number.isFinite(ms) && ms > 0 ? { timeoutMs: ms } : {};
@@ -407,7 +436,7 @@ async function save() {
   const form = state.form;
   clearStatus();
   clearAlert();
-  setBusy(true);
+  setBusy(true, "save");
   let result;
   try {
     result = await form.submit(API, submitOptions());
@@ -433,6 +462,8 @@ function saved(connection) {
     // An answer without a usable connection: keep the form (its secrets are gone).
   }
   if (next === null) state.form.clearSecrets();
+  // An earlier test of this record tested the settings it had before.
+  if (typeof connection?.id === "string") rowTests.delete(connection.id);
   loadForm(next ?? state.form, name);
   $("form-status").textContent =
     `Saved “${name}”. Its secrets are stored on the server and will never be shown; ` +
@@ -442,27 +473,40 @@ function saved(connection) {
 
 const clip = (text) => (typeof text === "string" ? text.slice(0, 500) : "");
 
+/**
+ * Splits a server's items into those of this form's fields (to show beside them)
+ * and the rest (form-level, or a field this API type does not have).
+ */
+function splitItems(errors) {
+  const known = new Set(state.spec.fields.map((f) => f.id));
+  const byField = new Map();
+  const other = [];
+  for (const item of Array.isArray(errors) ? errors : []) {
+    if (!item || typeof item.message !== "string") continue;
+    const code = typeof item.code === "string" ? item.code.slice(0, 64) : "invalid";
+    const billCode = typeof item.params?.billCode === "string" ? item.params.billCode.slice(0, 32) : null;
+    if (typeof item.field === "string" && known.has(item.field)) {
+      const shown = {
+        field: item.field,
+        code,
+        severity: item.severity === "warning" ? "warning" : "error",
+        message: clip(item.message),
+        billCode,
+      };
+      byField.set(item.field, [...(byField.get(item.field) ?? []), shown]);
+    } else {
+      other.push({ code, billCode, message: clip(item.message) });
+    }
+  }
+  return { byField, other };
+}
+
 /** After a failed save: every value stays (form and inputs); say what happened. */
 function notSaved(result) {
   if (result.reason === "in_flight") return;
   if (result.reason === "invalid") return attempt();
-  const known = new Set(state.spec.fields.map((f) => f.id));
-  const byField = new Map();
-  const other = [];
-  for (const item of Array.isArray(result.errors) ? result.errors : []) {
-    if (!item || typeof item.message !== "string") continue;
-    if (typeof item.field === "string" && known.has(item.field)) {
-      const shown = {
-        field: item.field,
-        code: typeof item.code === "string" ? item.code : "invalid",
-        severity: item.severity === "warning" ? "warning" : "error",
-        message: clip(item.message),
-      };
-      byField.set(item.field, [...(byField.get(item.field) ?? []), shown]);
-    } else {
-      other.push(clip(item.message));
-    }
-  }
+  const { byField, other: otherItems } = splitItems(result.errors);
+  const other = otherItems.map((o) => o.message);
   state.serverItems = byField;
   const kept = "Everything you typed, secrets included, is still in the form: save again to retry.";
   if (result.status === 422 || byField.size > 0) {
@@ -483,6 +527,82 @@ function notSaved(result) {
   refresh();
   if (byField.size > 0) $("error-summary").focus();
   else $("save").focus();
+}
+
+// ---------------------------------------------------------------- test connection
+
+/** "Test connection": the backend logs in to BILL with the settings as typed. */
+async function testConnection() {
+  if (state.busy) return;
+  if (!state.form.validate().valid) return attempt();
+  const form = state.form;
+  clearStatus();
+  clearAlert();
+  setBusy(true, "test");
+  let result;
+  try {
+    result = await form.test(TEST_API, submitOptions());
+  } catch {
+    result = { ok: false, status: 0, reason: "error", message: "", errors: [] };
+  } finally {
+    setBusy(false);
+  }
+  if (form === state.form) tested(result);
+}
+
+/** Shows a test's answer; every value stays in the form and the inputs, whatever it is. */
+function tested(result) {
+  if (result?.reason === "in_flight") return;
+  if (result?.reason === "invalid") return attempt();
+  const { byField, other } = splitItems(result?.errors);
+  state.serverItems = byField;
+  if (result?.ok === true && !result.reason) {
+    $("test-status").textContent = clip(result.message) || CONNECTED;
+    refresh();
+    $("test-connection").focus();
+    return;
+  }
+  const kept = "Everything you typed, secrets included, is still in the form.";
+  const fix = "Fix the fields marked above, then test again.";
+  let lines;
+  if (!result?.reason) {
+    // The test ran: BILL (or the server's limit in front of it) said no.
+    const said = other.length > 0 ? other : byField.size > 0 ? [] : [{ message: clip(result?.message) || "BILL refused the connection." }];
+    lines = [
+      { text: byField.size > 0 ? "Not connected: BILL did not accept the settings marked above." : "Not connected." },
+      ...said.map((o) => ({ text: o.message, code: o.code, billCode: o.billCode })),
+      { text: byField.size > 0 ? fix : kept },
+    ];
+  } else if (result.status === 422 || byField.size > 0) {
+    lines = [
+      { text: "Not tested: the server did not accept some settings." },
+      ...other.map((o) => ({ text: o.message, code: o.code })),
+      { text: byField.size > 0 ? fix : kept },
+    ];
+  } else if (result.reason === "network") {
+    lines = [{ text: "Not tested: the server could not be reached." }, { text: kept }];
+  } else if (result.reason === "timeout") {
+    lines = [{ text: "Not tested: the server did not answer in time." }, { text: kept }];
+  } else if (result.reason === "http") {
+    lines = [
+      { text: `Not tested: the server answered with an error (status ${result.status}).` },
+      { text: clip(result.message) },
+      { text: kept },
+    ];
+  } else {
+    lines = [{ text: "Not tested: something went wrong while testing." }, { text: kept }];
+  }
+  const alert = $("test-alert");
+  if (byField.size > 0) alert.dataset.fields = "true";
+  else delete alert.dataset.fields;
+  alert.replaceChildren(
+    ...lines
+      .filter((l) => l.text)
+      .map((l, i) => el("p", { "data-code": l.code, "data-bill-code": l.billCode }, i === 0 ? el("strong", {}, l.text) : l.text)),
+  );
+  refresh();
+  if (byField.size > 0) $("error-summary").focus();
+  else $("test-connection").focus();
 }
 
 function newConnection() {
@@ -564,14 +684,15 @@ function renderList(list) {
     ...list.map((c) => {
       const name = typeof c.name === "string" ? c.name : "";
       const id = typeof c.id === "string" ? c.id : "";
+      const test = el("button", { type: "button", class: "secondary", "aria-label": `Test ${name}`, "data-action": "test" }, "Test");
       const edit = el("button", { type: "button", class: "secondary", "aria-label": `Edit ${name}` }, "Edit");
       const del = el("button", { type: "button", class: "danger", "aria-label": `Delete ${name}` }, "Delete");
-      edit.disabled = del.disabled = state.busy;
+      test.addEventListener("click", () => testSaved(id, name));
       edit.addEventListener("click", () => editConnection(id));
       del.addEventListener("click", () => deleteConnection(id, name));
-      return el(
+      const li = el(
         "li",
-        { class: "conn", "data-id": id },
+        { class: "conn", "data-id": id, "data-api-type": typeof c.apiType === "string" ? c.apiType : "" },
         el("h3", {}, name),
         el(
           "dl",
@@ -585,11 +706,145 @@ function renderList(list) {
           el("dt", {}, "Secrets"),
           secretsItem(c),
         ),
-        el("div", { class: "row-actions" }, edit, del),
+        el("div", { class: "row-actions" }, test, edit, del),
+        el("p", { class: "status status-ok row-status", role: "status" }),
+        el("div", { class: "banner row-alert", role: "alert" }),
       );
+      renderRowTest(li);
+      return li;
     }),
   );
+  // Forget the results of connections that are gone (a test still running finishes unseen).
+  const ids = new Set(list.map((c) => c.id));
+  for (const [id, t] of rowTests) if (!ids.has(id) && !t.pending) rowTests.delete(id);
+  syncListButtons();
   if (state.form) renderMode();
+}
+
+/** The list's buttons: all disabled while the form is busy; a row's Test while it runs. */
+function syncListButtons() {
+  for (const button of $("connections").querySelectorAll("button")) {
+    const id = button.closest("li")?.dataset.id;
+    button.disabled = state.busy || (button.dataset.action === "test" && rowTests.get(id)?.pending === true);
+  }
+}
+
+function rowOf(id) {
+  return [...$("connections").children].find((li) => li.dataset.id === id) ?? null;
+}
+
+/** Shows a row's test: running, connected, or what went wrong. */
+function renderRowTest(li) {
+  const t = rowTests.get(li.dataset.id);
+  const status = li.querySelector(".row-status");
+  const alert = li.querySelector(".row-alert");
+  if (!t) {
+    status.textContent = "";
+    alert.replaceChildren();
+  } else if (t.pending) {
+    status.textContent = "Testing with BILL…";
+    alert.replaceChildren();
+  } else if (t.ok) {
+    status.textContent = t.lines[0];
+    alert.replaceChildren();
+  } else {
+    status.textContent = "";
+    alert.replaceChildren(
+      ...t.lines.map((line, i) =>
+        el("p", { "data-code": t.codes[i] }, i === 0 ? el("strong", {}, line) : line)),
+    );
+  }
+  const button = li.querySelector("button[data-action='test']");
+  if (button) button.disabled = state.busy || t?.pending === true;
+}
+
+/** A saved connection's answer, as lines: field items are named by their label. */
+function rowFailure(apiType, errors) {
+  let labels = new Map();
+  try {
+    labels = new Map(formSpec(apiType).fields.map((f) => [f.id, f.label]));
+  } catch {
+    // An API type this package does not know: the items keep their messages only.
+  }
+  // One line per message: BDC_1101 blames username and password with one message.
+  const byMessage = new Map();
+  for (const item of Array.isArray(errors) ? errors : []) {
+    if (!item || typeof item.message !== "string") continue;
+    const message = clip(item.message);
+    const entry = byMessage.get(message) ?? { labels: [], code: typeof item.code === "string" ? item.code.slice(0, 64) : null };
+    if (typeof item.field === "string" && labels.has(item.field)) entry.labels.push(labels.get(item.field));
+    byMessage.set(message, entry);
+  }
+  const lines = [];
+  const codes = [];
+  for (const [message, { labels: named, code }] of byMessage) {
+    lines.push(named.length > 0 ? `${named.join(", ")}: ${message}` : message);
+    codes.push(code);
+  }
+  return { lines, codes, fields: [...byMessage.values()].some((e) => e.labels.length > 0) };
+}
+
+/** A saved connection's "Test": the server logs in with its stored secrets; no secret is sent. */
+async function testSaved(id, name) {
+  if (state.busy || rowTests.get(id)?.pending) return;
+  const apiType = rowOf(id)?.dataset.apiType ?? "";
+  rowTests.set(id, { pending: true });
+  const show = () => {
+    const li = rowOf(id);
+    if (li) renderRowTest(li);
+  };
+  show();
+  const ms = Number(globalThis.__billcomDemo?.timeoutMs);
+  let res = null;
+  let body = null;
+  let reason = "";
+  try {
+    res = await api(`${API}/${encodeURIComponent(id)}/test`, {
+      method: "POST",
+      signal: AbortSignal.timeout(Number.isFinite(ms) && ms > 0 ? ms : 15_000),
+    });
+    try {
+      body = await res.json();
+    } catch {
+      body = null;
+    }
+  } catch (e) {
+    reason = e?.name === "TimeoutError" ? "timeout" : "network";
+  }
+  let outcome;
+  if (reason === "timeout") {
+    outcome = { ok: false, lines: [`Not tested: the server did not answer in time.`], codes: [] };
+  } else if (reason) {
+    outcome = { ok: false, lines: [`Not tested: the server could not be reached.`], codes: [] };
+  } else if (res.status === 404) {
+    outcome = { ok: false, lines: [`“${name}” no longer exists.`], codes: [] };
+    loadList();
+  } else if (res.ok && typeof body?.ok === "boolean") {
+    if (body.ok) {
+      outcome = { ok: true, lines: [clip(body.message) || CONNECTED], codes: [] };
+    } else {
+      const failure = rowFailure(apiType, body.errors);
+      if (failure.lines.length === 0) failure.lines.push(clip(body.message) || "BILL refused the connection.");
+      outcome = {
+        ok: false,
+        lines: [
+          "Not connected.",
+          ...failure.lines,
+          ...(failure.fields ? [`To change these settings, edit “${name}” and enter its secrets again.`] : []),
+        ],
+        codes: [null, ...failure.codes],
+      };
+    }
+  } else {
+    const message = typeof body?.message === "string" ? clip(body.message) : "";
+    outcome = {
+      ok: false,
+      lines: [`Not tested: the server answered with an error (status ${res.status}).`, ...(message ? [message] : [])],
+      codes: [],
+    };
+  }
+  rowTests.set(id, outcome);
+  show();
 }
 
 async function editConnection(id) {
@@ -640,6 +895,7 @@ async function deleteConnection(id, name) {
     return;
   }
   if (res.ok || res.status === 404) {
+    rowTests.delete(id);
     if (state.form.connectionId === id && !state.busy) {
       clearStatus();
       loadForm(new ConnectionForm({ apiType: state.form.apiType }));
@@ -666,6 +922,7 @@ function failed(text) {
   const form = $("connection-form");
   form.removeAttribute("aria-busy");
   $("save").disabled = true;
+  $("test-connection").disabled = true;
   $("fields").replaceChildren(el("p", { class: "banner", role: "alert" }, text));
   nodes.clear();
 }
@@ -685,6 +942,9 @@ async function main() {
     }
   });
   $("new-connection").addEventListener("click", () => guard(newConnection));
+  $("test-connection").addEventListener("click", () =>
+    testConnection().catch(() => $("test-alert").replaceChildren(el("p", {}, "Not tested: something went wrong while testing."))),
+  );
 
   try {
     await init();
