@@ -46,17 +46,18 @@ export interface SubmitOptions {
   timeoutMs?: number;
 }
 
-export type SubmitResult =
-  | { ok: true; status: number; connection: SavedConnection }
-  | {
-      ok: false;
-      /** The HTTP status, or 0 when no answer came (invalid, in_flight, network, timeout). */
-      status: number;
-      reason: "invalid" | "in_flight" | "network" | "timeout" | "http";
-      message: string;
-      /** Items in the validator's shape, mapped onto fields (a 422's items included). */
-      errors: ReportItem[];
-    };
+/** Why `submit()` or `test()` got no usable answer; every typed value is kept. */
+export interface RequestFailure {
+  ok: false;
+  /** The HTTP status, or 0 when no answer came (invalid, in_flight, network, timeout). */
+  status: number;
+  reason: "invalid" | "in_flight" | "network" | "timeout" | "http";
+  message: string;
+  /** Items in the validator's shape, mapped onto fields (a 422's items included). */
+  errors: ReportItem[];
+}
+
+export type SubmitResult = { ok: true; status: number; connection: SavedConnection } | RequestFailure;
 
 /** The codes of a connection test's items (README: "Connection test codes"). */
 export type TestCode =
@@ -73,15 +74,8 @@ export interface TestItem {
   params?: { billCode?: string } & ReportParams;
 }
 
-export type TestResult =
-  | { ok: boolean; status: number; message: string; errors: TestItem[] }
-  | {
-      ok: false;
-      status: number;
-      reason: "invalid" | "in_flight" | "network" | "timeout" | "http";
-      message: string;
-      errors: ReportItem[];
-    };
+/** The backend's answer (`ok` false when BILL refused), or a request failure. */
+export type TestResult = { ok: boolean; status: number; message: string; errors: TestItem[] } | RequestFailure;
 "#;
 
 #[wasm_bindgen]
