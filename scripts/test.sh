@@ -14,6 +14,9 @@ cargo test --workspace --quiet
 step "build: pkg/"
 bash scripts/build.sh
 
+step "types: the generated .d.ts under tsc --strict (tests/types/usage.ts)"
+./node_modules/.bin/tsc -p tests/types && echo "types: ok"
+
 step "wasm: wasm-bindgen-test in headless Chromium"
 CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
   cargo test --target wasm32-unknown-unknown --test web
