@@ -7,7 +7,7 @@ use crate::validate::{Entry, Value};
 /// The entries, or `None` when the text is not a well-formed packed array.
 pub fn decode(text: &str) -> Option<Vec<Entry>> {
     let mut p = Parser { s: text.as_bytes(), i: 0 };
-    p.expect(b'[')?;
+    p.eat(b'[')?;
     let mut out = Vec::new();
     if p.peek() == Some(b']') {
         p.i += 1;
@@ -15,9 +15,9 @@ pub fn decode(text: &str) -> Option<Vec<Entry>> {
     }
     loop {
         let (key, key_ok) = p.string()?;
-        p.expect(b',')?;
+        p.eat(b',')?;
         let tag = p.tag()?;
-        p.expect(b',')?;
+        p.eat(b',')?;
         let (text, text_ok) = p.string()?;
         let value = match tag {
             "s" if text_ok => Value::Text(text),
@@ -65,7 +65,7 @@ impl<'a> Parser<'a> {
         Some(b)
     }
 
-    fn expect(&mut self, b: u8) -> Option<()> {
+    fn eat(&mut self, b: u8) -> Option<()> {
         (self.next()? == b).then_some(())
     }
 
@@ -84,7 +84,7 @@ impl<'a> Parser<'a> {
 
     /// A tag: a short string without escapes, borrowed from the text.
     fn tag(&mut self) -> Option<&'a str> {
-        self.expect(b'"')?;
+        self.eat(b'"')?;
         let start = self.i;
         let len = self.s.get(start..)?.iter().position(|&b| b == b'"')?;
         self.i = start + len + 1;
@@ -95,7 +95,7 @@ impl<'a> Parser<'a> {
     /// A JSON string: its text, and whether it was valid Unicode (a lone
     /// surrogate escape becomes U+FFFD and `false`).
     fn string(&mut self) -> Option<(String, bool)> {
-        self.expect(b'"')?;
+        self.eat(b'"')?;
         let mut out = String::new();
         let mut ok = true;
         loop {
