@@ -52,6 +52,12 @@ pub fn router(state: Shared, roots: StaticRoots) -> Router {
         .with_state(state)
 }
 
+/// The demo runs its own module scripts and WASM (hence 'wasm-unsafe-eval') and talks
+/// only to this origin; nothing inline, no plugins, no framing, no form posts.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+    style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \
+    frame-ancestors 'none'";
+
 fn is_api(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
@@ -89,6 +95,7 @@ async fn headers_and_log(req: Request, next: Next) -> Response {
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     tracing::info!(
         method = %method,
         path = %path,

@@ -387,6 +387,8 @@ fn serves_the_demo_and_refuses_traversal() {
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
     assert!(r.text().contains("<title>demo</title>"));
+    let csp = r.header("content-security-policy").unwrap_or_default();
+    assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"), "{csp}");
     assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(r.header("referrer-policy"), Some("no-referrer"));
     assert_ne!(r.header("cache-control"), Some("no-store"));
