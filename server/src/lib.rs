@@ -58,6 +58,41 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
     style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \
     frame-ancestors 'none'";
 
+/// Host names accepted besides `localhost` and IP literals: env
+/// `BILLCOM_ALLOWED_HOSTS`, comma-separated (e.g. the name a proxy forwards).
+fn allowed_hosts() -> &'static [String] {
+    static HOSTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    HOSTS.get_or_init(|| {
+        std::env::var("BILLCOM_ALLOWED_HOSTS")
+            .unwrap_or_default()
+            .split(',')
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect()
+    })
+}
+
+/// DNS rebinding defence: a page on another site whose name was made to resolve
+/// to this machine would be same-origin with it, so requests must name this
+/// server by `localhost`, an IP address, or a host listed in
+/// `BILLCOM_ALLOWED_HOSTS`. (A request without Host, HTTP/1.0, is let through:
+/// a browser always sends one.)
+fn host_allowed(host: Option<&HeaderValue>) -> bool {
+    let Some(host) = host else { return true };
+    let Ok(host) = host.to_str() else { return false };
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        // [v6]:port
+        return rest.split(']').next().is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok());
+    } else {
+        match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        }
+    };
+    let name = name.to_ascii_lowercase();
+    name == "localhost" || name.parse::<std::net::IpAddr>().is_ok() || allowed_hosts().iter().any(|h| *h == name)
+}
+
 fn is_api(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
@@ -77,7 +112,12 @@ async fn headers_and_log(req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path: String = req.uri().path().chars().take(200).collect();
     let api = is_api(&path);
-    let mut res = next.run(req).await;
+    let mut res = if host_allowed(req.headers().get(header::HOST)) {
+        next.run(req).await
+    } else {
+        api::ApiError::new(StatusCode::MISDIRECTED_REQUEST, "This server does not answer for that host name.")
+            .into_response()
+    };
     if api && res.status() == StatusCode::METHOD_NOT_ALLOWED {
         // axum's own 405 has an empty body; give it the API's error shape, keeping
         // its Allow header.

@@ -421,3 +421,23 @@ fn serves_the_demo_and_refuses_traversal() {
     let r = server.request("POST", "/", &[("Content-Type", "application/json")], b"{}");
     assert_eq!(r.status, 405);
 }
+
+#[test]
+fn answers_only_for_its_own_host_names() {
+    let dirs = Dirs::new();
+    let server = dirs.start(&[("BILLCOM_ALLOWED_HOSTS", "billcom.internal, Proxy.Example")]);
+    let get = |host: &str| server.request("GET", "/api/connections", &[("Host", host)], b"");
+    // Names that can only mean this machine, and the configured ones.
+    for host in ["localhost", "LOCALHOST:8080", "127.0.0.1", "127.0.0.1:1", "[::1]:8080", "billcom.internal", "proxy.example:443"] {
+        assert_eq!(get(host).status, 200, "{host}");
+    }
+    // A rebinding page's own name, with or without a port: refused, in the API's shape.
+    for host in ["evil.example", "evil.example:8080", "localhost.evil.example", "[not-an-ip]:80"] {
+        let r = get(host);
+        assert_eq!(r.status, 421, "{host}");
+        assert_eq!(r.json()["errors"], json!([]));
+        assert_eq!(r.header("cache-control"), Some("no-store"));
+    }
+    let r = server.request("GET", "/", &[("Host", "evil.example")], b"");
+    assert_eq!(r.status, 421);
+}

@@ -24,7 +24,8 @@ pub struct Server {
 
 /// Env vars the server reads; cleared for every child so the caller's own
 /// environment cannot leak in.
-const SERVER_ENV: [&str; 6] = [
+const SERVER_ENV: [&str; 7] = [
+    "BILLCOM_ALLOWED_HOSTS",
     "BILLCOM_CONNECTION_KEY",
     "BILLCOM_LISTEN",
     "BILLCOM_DATA_DIR",
@@ -219,7 +220,10 @@ pub fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &st
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap_or_else(|e| panic!("connect: {e}"));
     let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(20)));
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        head.push_str(&format!("Host: {addr}\r\n"));
+    }
     let has_length = headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("transfer-encoding"));
     if !has_length && (!body.is_empty() || matches!(method, "POST" | "PUT")) {
         head.push_str(&format!("Content-Length: {}\r\n", body.len()));
