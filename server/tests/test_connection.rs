@@ -230,6 +230,19 @@ fn form_keys(body: &str) -> Vec<String> {
     keys
 }
 
+/// BILL's refusals of an AP/AR login (v2 and v3 alike), each on the field it blames.
+fn apar_refusals(server: &Server, sent: &mut Sent, t: &str, wrong_dev_key: &str) {
+    let both = |code| [(Some("username"), "rejected", Some(code)), (Some("password"), "rejected", Some(code))];
+    expect(server, sent, &apar(t, AP_ORG, AP_USER, "wrong password 1", AP_DEV_KEY), &both("BDC_1101"));
+    expect(server, sent, &apar(t, AP_ORG, AP_USER, AP_PASSWORD, wrong_dev_key), &[(Some("devKey"), "rejected", Some("BDC_1102"))]);
+    expect(server, sent, &apar(t, AP_ORG, AP_USER, AP_PASSWORD, "MOCK-DEV-KEY-INACTIVE"), &[(Some("devKey"), "rejected", Some("BDC_1103"))]);
+    expect(server, sent, &apar(t, "00801WRONGORG001", AP_USER, AP_PASSWORD, AP_DEV_KEY), &[(Some("organizationId"), "rejected", Some("BDC_1123"))]);
+    expect(server, sent, &apar(t, "00801LOCKEDORG01", AP_USER, AP_PASSWORD, AP_DEV_KEY), &[(None, "locked", Some("BDC_1107"))]);
+    expect(server, sent, &apar(t, AP_ORG, "locked@example.com", AP_PASSWORD, AP_DEV_KEY), &[(None, "locked", Some("BDC_1110"))]);
+    expect(server, sent, &apar(t, AP_ORG, "ratelimited@example.com", AP_PASSWORD, AP_DEV_KEY), &[(None, "rate_limited", Some("BDC_1144"))]);
+    expect(server, sent, &apar(t, AP_ORG, "busy@example.com", AP_PASSWORD, AP_DEV_KEY), &[(None, "rate_limited", Some("BDC_1322"))]);
+}
+
 #[test]
 fn ap_ar_v2() {
     let mock = Mock::start();
@@ -250,16 +263,9 @@ fn ap_ar_v2() {
     assert_eq!(form_keys(body), ["devKey", "orgId", "password", "userName"]);
     assert!(body.contains("userName=ap%40example.com") && body.contains("password=Correct-Horse-1"), "{body}");
 
+    apar_refusals(&server, &mut sent, t, "WRONG-DEV-KEY-2");
     let both = |code| [(Some("username"), "rejected", Some(code)), (Some("password"), "rejected", Some(code))];
-    expect(&server, &mut sent, &apar(t, AP_ORG, AP_USER, "wrong password 1", AP_DEV_KEY), &both("BDC_1101"));
     expect(&server, &mut sent, &apar(t, AP_ORG, "nobody@example.com", AP_PASSWORD, AP_DEV_KEY), &both("BDC_1101"));
-    expect(&server, &mut sent, &apar(t, AP_ORG, AP_USER, AP_PASSWORD, "WRONG-DEV-KEY-2"), &[(Some("devKey"), "rejected", Some("BDC_1102"))]);
-    expect(&server, &mut sent, &apar(t, AP_ORG, AP_USER, AP_PASSWORD, "MOCK-DEV-KEY-INACTIVE"), &[(Some("devKey"), "rejected", Some("BDC_1103"))]);
-    expect(&server, &mut sent, &apar(t, "00801WRONGORG001", AP_USER, AP_PASSWORD, AP_DEV_KEY), &[(Some("organizationId"), "rejected", Some("BDC_1123"))]);
-    expect(&server, &mut sent, &apar(t, "00801LOCKEDORG01", AP_USER, AP_PASSWORD, AP_DEV_KEY), &[(None, "locked", Some("BDC_1107"))]);
-    expect(&server, &mut sent, &apar(t, AP_ORG, "locked@example.com", AP_PASSWORD, AP_DEV_KEY), &[(None, "locked", Some("BDC_1110"))]);
-    expect(&server, &mut sent, &apar(t, AP_ORG, "ratelimited@example.com", AP_PASSWORD, AP_DEV_KEY), &[(None, "rate_limited", Some("BDC_1144"))]);
-    expect(&server, &mut sent, &apar(t, AP_ORG, "busy@example.com", AP_PASSWORD, AP_DEV_KEY), &[(None, "rate_limited", Some("BDC_1322"))]);
     faults(&server, &mock, &mut sent, &good);
     assert_log_clean(server, &sent);
 }
@@ -288,15 +294,8 @@ fn ap_ar_v3() {
         assert_eq!(c["body"], "", "{c}");
     }
 
+    apar_refusals(&server, &mut sent, t, "WRONG-DEV-KEY-3");
     let both = |code| [(Some("username"), "rejected", Some(code)), (Some("password"), "rejected", Some(code))];
-    expect(&server, &mut sent, &apar(t, AP_ORG, AP_USER, "wrong password 1", AP_DEV_KEY), &both("BDC_1101"));
-    expect(&server, &mut sent, &apar(t, AP_ORG, AP_USER, AP_PASSWORD, "WRONG-DEV-KEY-3"), &[(Some("devKey"), "rejected", Some("BDC_1102"))]);
-    expect(&server, &mut sent, &apar(t, AP_ORG, AP_USER, AP_PASSWORD, "MOCK-DEV-KEY-INACTIVE"), &[(Some("devKey"), "rejected", Some("BDC_1103"))]);
-    expect(&server, &mut sent, &apar(t, "00801WRONGORG001", AP_USER, AP_PASSWORD, AP_DEV_KEY), &[(Some("organizationId"), "rejected", Some("BDC_1123"))]);
-    expect(&server, &mut sent, &apar(t, "00801LOCKEDORG01", AP_USER, AP_PASSWORD, AP_DEV_KEY), &[(None, "locked", Some("BDC_1107"))]);
-    expect(&server, &mut sent, &apar(t, AP_ORG, "locked@example.com", AP_PASSWORD, AP_DEV_KEY), &[(None, "locked", Some("BDC_1110"))]);
-    expect(&server, &mut sent, &apar(t, AP_ORG, "ratelimited@example.com", AP_PASSWORD, AP_DEV_KEY), &[(None, "rate_limited", Some("BDC_1144"))]);
-    expect(&server, &mut sent, &apar(t, AP_ORG, "busy@example.com", AP_PASSWORD, AP_DEV_KEY), &[(None, "rate_limited", Some("BDC_1322"))]);
     // A failed login makes no further call.
     mock.reset();
     expect(&server, &mut sent, &apar(t, AP_ORG, AP_USER, "wrong password 2", AP_DEV_KEY), &both("BDC_1101"));
