@@ -138,6 +138,15 @@ impl Credentials {
 type Failure = CheckCode;
 
 /// A complete answer from BILL: status and (capped) body, zeroized on drop.
+/// Success when BILL answered 200 with `key` of the documented type, else
+/// `invalid_response`; the parsed body is scrubbed either way.
+fn documented(a: &Answer, key: &str, shape: fn(&Json) -> bool) -> CheckResult {
+    let Some(mut v) = a.json() else { return check::transport(CheckCode::InvalidResponse) };
+    let ok = a.status == StatusCode::OK && v.get(key).is_some_and(shape);
+    crate::submission::scrub(&mut v);
+    if ok { CheckResult::success() } else { check::transport(CheckCode::InvalidResponse) }
+}
+
 struct Answer {
     status: StatusCode,
     body: Zeroizing<Vec<u8>>,
@@ -466,10 +475,7 @@ impl BillClient {
         if a.status.is_client_error() {
             return Ok(v3_failure(c.api_type, &a));
         }
-        let Some(mut v) = a.json() else { return Ok(check::transport(CheckCode::InvalidResponse)) };
-        let ok = a.status == StatusCode::OK && v.get("organizationId").is_some_and(Json::is_string);
-        crate::submission::scrub(&mut v);
-        Ok(if ok { CheckResult::success() } else { check::transport(CheckCode::InvalidResponse) })
+        Ok(documented(&a, "organizationId", Json::is_string))
     }
 
     /// Partner: `POST {base}/v3/partner/login`, JSON `username`, `password`,
@@ -536,10 +542,7 @@ impl BillClient {
         if a.status.is_client_error() {
             return Ok(v3_failure(c.api_type, &a));
         }
-        let Some(mut v) = a.json() else { return Ok(check::transport(CheckCode::InvalidResponse)) };
-        let ok = a.status == StatusCode::OK && v.get("results").is_some_and(Json::is_array);
-        crate::submission::scrub(&mut v);
-        Ok(if ok { CheckResult::success() } else { check::transport(CheckCode::InvalidResponse) })
+        Ok(documented(&a, "results", Json::is_array))
     }
 }
 
