@@ -430,23 +430,35 @@ function submitOptions() {
   return Number.isFinite(ms) && ms > 0 ? { timeoutMs: ms } : {};
 }
 
-async function save() {
-  if (state.busy) return;
-  if (!state.form.validate().valid) return attempt();
+/**
+ * Runs one request of the current form (`kind` is "save" or "test"): nothing while
+ * another is in flight or the form is invalid; busy meanwhile; never throws.
+ * Resolves to the form it ran for and its result, or null when it did not run.
+ */
+async function runRequest(kind, call) {
+  if (state.busy) return null;
+  if (!state.form.validate().valid) {
+    attempt();
+    return null;
+  }
   const form = state.form;
   clearStatus();
   clearAlert();
-  setBusy(true, "save");
-  let result;
+  setBusy(true, kind);
   try {
-    result = await form.submit(API, submitOptions());
+    return { form, result: await call(form) };
   } catch {
-    result = { ok: false, status: 0, reason: "error", message: "", errors: [] };
+    return { form, result: { ok: false, status: 0, reason: "error", message: "", errors: [] } };
   } finally {
     setBusy(false);
   }
-  if (result.ok) saved(result.connection);
-  else notSaved(result);
+}
+
+async function save() {
+  const run = await runRequest("save", (form) => form.submit(API, submitOptions()));
+  if (!run) return;
+  if (run.result.ok) saved(run.result.connection);
+  else notSaved(run.result);
 }
 
 /** After a successful save: secrets leave the DOM; the form now edits the saved record. */
@@ -533,21 +545,8 @@ function notSaved(result) {
 
 /** "Test connection": the backend logs in to BILL with the settings as typed. */
 async function testConnection() {
-  if (state.busy) return;
-  if (!state.form.validate().valid) return attempt();
-  const form = state.form;
-  clearStatus();
-  clearAlert();
-  setBusy(true, "test");
-  let result;
-  try {
-    result = await form.test(TEST_API, submitOptions());
-  } catch {
-    result = { ok: false, status: 0, reason: "error", message: "", errors: [] };
-  } finally {
-    setBusy(false);
-  }
-  if (form === state.form) tested(result);
+  const run = await runRequest("test", (form) => form.test(TEST_API, submitOptions()));
+  if (run && run.form === state.form) tested(run.result);
 }
 
 /** Shows a test's answer; every value stays in the form and the inputs, whatever it is. */
