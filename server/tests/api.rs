@@ -418,6 +418,12 @@ fn serves_the_demo_and_refuses_traversal() {
         assert_eq!(r.status, 404, "{path}");
         assert!(!r.text().contains("TOP-SECRET"), "{path}");
     }
+    // Malformed escapes and NUL: refused (400 or 404), never a file.
+    for path in ["/pkg/%00", "/%E0%A4%A", "/www/..%2f..%2f..%2fetc%2fpasswd", "/%2e%2e%2f%2e%2e%2fetc/passwd", "/Cargo.toml"] {
+        let r = server.get(path);
+        assert!(matches!(r.status, 400 | 404), "{path}: {}", r.status);
+        assert!(!r.text().contains("TOP-SECRET") && !r.text().contains("root:"), "{path}");
+    }
     let r = server.request("POST", "/", &[("Content-Type", "application/json")], b"{}");
     assert_eq!(r.status, 405);
 }

@@ -1,8 +1,8 @@
 // End-to-end tests of the demo page (www/) in real headless Chromium, served with
 // its API by the real backend (target/debug/billcom-connection-server, started
-// on a free port with a fresh data directory); and of scripts/serve.mjs, the
-// dependency-free static server, in-process. One browser for the whole file; a
-// fresh context (its own storage) per test.
+// on a free port with a fresh data directory). One browser for the whole file; a
+// fresh context (its own storage) per test. The server's static files, headers and
+// path-traversal defence are tested in server/tests/api.rs.
 //
 //   bash scripts/build.sh && cargo build -p billcom-connection-server \
 //     && node --test tests/e2e/
@@ -15,12 +15,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
-import { request } from "node:http";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import path from "node:path";
 import { chromium } from "playwright-core";
-import { startServer, CONTENT_SECURITY_POLICY } from "../../scripts/serve.mjs";
 import {
   LAUNCH, REPO, apiGet, assertNoLeaks, control, openPage as open, pageConsole, pickApiType, pkg, startBackend,
 } from "./helpers.mjs";
@@ -59,15 +55,11 @@ const BAD_CODES = {
 const SECRETS = [...SECRET_FIELDS].flatMap((f) => [BAD[f], GOOD[f]]).filter(Boolean);
 
 let browser;
-/** scripts/serve.mjs, for its own tests. */
-let server;
 /** The real backend, serving the page and the API. */
 let backend;
 let baseUrl;
 
 before(async () => {
-  server = startServer({ port: 0 });
-  await once(server, "listening");
   backend = await startBackend();
   baseUrl = backend.url;
   browser = await chromium.launch(LAUNCH);
@@ -76,7 +68,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await backend?.stop();
-  await new Promise((resolve) => server?.close(resolve));
 });
 
 /** A fresh context and page, with every console message, page error, URL and request recorded. */
@@ -345,92 +336,6 @@ describe("demo page, behaviour", () => {
     await context.close();
   });
 });
-
-describe("scripts/serve.mjs", () => {
-  /** A raw request (fetch would normalise `..` away before sending). */
-  function raw(pathname, method = "GET") {
-    return new Promise((resolve, reject) => {
-      const req = request({ host: "127.0.0.1", port: server.address().port, path: pathname, method }, (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (d) => (body += d));
-        res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body }));
-      });
-      req.on("error", reject);
-      req.end();
-    });
-  }
-
-  test("content types, no-store and security headers", async () => {
-    assert.equal(server.address().address, "127.0.0.1");
-    const cases = [
-      ["/", "text/html"],
-      ["/www/", "text/html"],
-      ["/www/index.html", "text/html"],
-      ["/app.js", "text/javascript"],
-      ["/www/style.css", "text/css"],
-      ["/pkg/billcom_connection.js", "text/javascript"],
-      ["/pkg/billcom_connection_bg.wasm", "application/wasm"],
-    ];
-    for (const [p, type] of cases) {
-      const r = await raw(p);
-      assert.equal(r.status, 200, p);
-      assert.ok(r.headers["content-type"].startsWith(type), `${p}: ${r.headers["content-type"]}`);
-    }
-    for (const p of ["/", "/pkg/billcom_connection_bg.wasm", "/nope", "/../x"]) {
-      const { headers } = await raw(p);
-      assert.equal(headers["cache-control"], "no-store", p);
-      assert.equal(headers["referrer-policy"], "no-referrer", p);
-      assert.equal(headers["x-content-type-options"], "nosniff", p);
-      assert.equal(headers["content-security-policy"], CONTENT_SECURITY_POLICY, p);
-    }
-    assert.match(CONTENT_SECURITY_POLICY, /script-src 'self' 'wasm-unsafe-eval'(;|$)/);
-    assert.equal((await raw("/www")).status, 308);
-    assert.equal((await raw("/www")).headers.location, "/www/");
-    const head = await raw("/", "HEAD");
-    assert.equal(head.status, 200);
-    assert.equal(head.body, "");
-    assert.equal((await raw("/", "POST")).status, 405);
-  });
-
-  test("serves only www/ and pkg/, and rejects path traversal", async () => {
-    const attempts = [
-      "/../package.json", "/pkg/../Cargo.toml", "/%2e%2e/Cargo.toml", "/pkg/%2e%2e/Cargo.toml",
-      "/pkg/..%2fCargo.toml", "/www/..%2f..%2f..%2fetc%2fpasswd", "/..%5cCargo.toml",
-      "/%2e%2e%2f%2e%2e%2fetc/passwd", "/.git/config", "/src/lib.rs", "/Cargo.toml",
-      "/scripts/serve.mjs", "//etc/passwd", "/pkg/%00", "/%E0%A4%A",
-    ];
-    for (const p of attempts) {
-      const r = await raw(p);
-      assert.ok([400, 404].includes(r.status), `${p}: ${r.status}`);
-      assert.ok(!r.body.includes("[package]") && !r.body.includes("root:"), p);
-    }
-  });
-
-  test("run directly, it prints its URL and honours --port", async () => {
-    const child = spawn(process.execPath, [path.join(REPO, "scripts/serve.mjs"), "--port", "0"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    try {
-      let out = "";
-      child.stdout.setEncoding("utf8");
-      const url = await new Promise((resolve, reject) => {
-        child.stdout.on("data", (d) => {
-          out += d;
-          const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
-          if (m) resolve(m[0]);
-        });
-        child.on("exit", (code) => reject(new Error(`exited ${code}`)));
-      });
-      const res = await fetch(url);
-      assert.equal(res.status, 200);
-      assert.match(await res.text(), /<form id="connection-form"/);
-    } finally {
-      child.kill();
-    }
-  });
-});
-
 test("www/ never touches storage, cookies or the console", () => {
   const dir = path.join(REPO, "www");
   for (const name of readdirSync(dir)) {
