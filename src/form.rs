@@ -119,7 +119,7 @@ impl FormState {
                 // A transient copy for the validator; zeroized when dropped.
                 Some(Slot::Secret(s)) => Value::Text(s.expose().to_owned()),
             };
-            issues.push((f.id, validate::validate_field(self.api_type.id, f.id, &value).unwrap_or_default()));
+            issues.push((f.id, validate::check_field(f, &value)));
         }
         self.issues = issues;
     }
@@ -136,7 +136,7 @@ impl FormState {
                 }
             }
         }
-        let items = validate::validate_field(self.api_type.id, f.id, &value)?;
+        let items = validate::check_field(f, &value);
         self.put(f.id, value);
         if f.id == "apiType" {
             // Not a known id (else it switched above): credentials stop counting.

@@ -146,10 +146,14 @@ pub fn validate(entries: &[Entry]) -> Report {
 /// Validates one field of an API type; the items about it, or none.
 pub fn validate_field(api_type: &str, field_id: &str, value: &Value) -> Result<Vec<Issue>, UsageError> {
     let t = spec::api_type(api_type).ok_or(UsageError::UnknownApiType)?;
-    let f = field_of(t, field_id)?;
+    Ok(check_field(field_of(t, field_id)?, value))
+}
+
+/// The items about one field's value, for a field already looked up.
+pub fn check_field(f: &'static Field, value: &Value) -> Vec<Issue> {
     let mut out = Vec::new();
     check(f, value, &mut out);
-    Ok(out)
+    out
 }
 
 /// The field `id` of API type `t`, or misuse.
