@@ -236,12 +236,17 @@ fn write_options(w: &mut Writer, t: &ApiType, options: Options) {
     w.raw("]");
 }
 
-fn write_object(w: &mut Writer, pairs: &[(&str, &str)]) {
-    w.raw("{");
+/// `"k":"v",...` without braces.
+fn write_pairs(w: &mut Writer, pairs: &[(&str, &str)]) {
     for (i, (k, v)) in pairs.iter().enumerate() {
         w.key(i == 0, k);
         w.str(v);
     }
+}
+
+fn write_object(w: &mut Writer, pairs: &[(&str, &str)]) {
+    w.raw("{");
+    write_pairs(w, pairs);
     w.raw("}");
 }
 
@@ -271,10 +276,7 @@ pub fn payload(top: &[(&str, &str)], settings: &[(&str, &str)], secrets: &[(&str
     let size = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| k.len() + 6 * v.len() + 8).sum::<usize>();
     let mut w = Writer(String::with_capacity(64 + size(top) + size(settings) + size(secrets)));
     w.raw("{");
-    for (i, (k, v)) in top.iter().enumerate() {
-        w.key(i == 0, k);
-        w.str(v);
-    }
+    write_pairs(&mut w, top);
     w.key(top.is_empty(), "settings");
     write_object(&mut w, settings);
     w.key(false, "secrets");
