@@ -85,7 +85,13 @@ impl CheckResult {
         if let Some(c) = bill_code {
             params.0.push(("billCode", Param::Str(c)));
         }
-        CheckResult::failure(vec![CheckIssue { field: None, code, severity: Severity::Error, message: message.into(), params }])
+        CheckResult::failure(vec![CheckIssue {
+            field: None,
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            params,
+        }])
     }
 }
 
@@ -101,26 +107,66 @@ struct Row {
 
 /// BILL's login error codes (BILLCOM.md), and what the form makes of them.
 static BILL_CODES: &[Row] = &[
-    Row { bill_code: "BDC_1101", fields: [&["username", "password"], &["username", "password"]], code: CheckCode::Rejected,
-          message: "BILL did not accept this username and password." },
-    Row { bill_code: "BDC_1102", fields: [&["devKey"], &["appKey"]], code: CheckCode::Rejected,
-          message: "BILL did not recognise this key." },
-    Row { bill_code: "BDC_1103", fields: [&["devKey"], &["appKey"]], code: CheckCode::Rejected,
-          message: "This key is inactive in BILL; activate it or use another one." },
-    Row { bill_code: "BDC_1123", fields: [&["organizationId"], &[]], code: CheckCode::Rejected,
-          message: "BILL has no organization with this ID for these credentials." },
-    Row { bill_code: "BDC_1104", fields: [&[], &[]], code: CheckCode::AuthFailed,
-          message: "BILL's developer terms have not been accepted for this key: accept them in BILL, then test again." },
-    Row { bill_code: "BDC_1107", fields: [&[], &[]], code: CheckCode::Locked,
-          message: "This BILL organization is locked out. Contact BILL support." },
-    Row { bill_code: "BDC_1110", fields: [&[], &[]], code: CheckCode::Locked,
-          message: "This BILL login is locked. Unlock it in BILL (or wait), then test again." },
-    Row { bill_code: "BDC_1111", fields: [&[], &[]], code: CheckCode::AuthFailed,
-          message: "This BILL user is not active in the organization." },
-    Row { bill_code: "BDC_1144", fields: [&[], &[]], code: CheckCode::RateLimited,
-          message: "BILL's login limit was reached. Wait a few minutes, then test again." },
-    Row { bill_code: "BDC_1322", fields: [&[], &[]], code: CheckCode::RateLimited,
-          message: "BILL is handling too many requests for this account. Wait a moment, then test again." },
+    Row {
+        bill_code: "BDC_1101",
+        fields: [&["username", "password"], &["username", "password"]],
+        code: CheckCode::Rejected,
+        message: "BILL did not accept this username and password.",
+    },
+    Row {
+        bill_code: "BDC_1102",
+        fields: [&["devKey"], &["appKey"]],
+        code: CheckCode::Rejected,
+        message: "BILL did not recognise this key.",
+    },
+    Row {
+        bill_code: "BDC_1103",
+        fields: [&["devKey"], &["appKey"]],
+        code: CheckCode::Rejected,
+        message: "This key is inactive in BILL; activate it or use another one.",
+    },
+    Row {
+        bill_code: "BDC_1123",
+        fields: [&["organizationId"], &[]],
+        code: CheckCode::Rejected,
+        message: "BILL has no organization with this ID for these credentials.",
+    },
+    Row {
+        bill_code: "BDC_1104",
+        fields: [&[], &[]],
+        code: CheckCode::AuthFailed,
+        message: "BILL's developer terms have not been accepted for this key: accept them in BILL, then test again.",
+    },
+    Row {
+        bill_code: "BDC_1107",
+        fields: [&[], &[]],
+        code: CheckCode::Locked,
+        message: "This BILL organization is locked out. Contact BILL support.",
+    },
+    Row {
+        bill_code: "BDC_1110",
+        fields: [&[], &[]],
+        code: CheckCode::Locked,
+        message: "This BILL login is locked. Unlock it in BILL (or wait), then test again.",
+    },
+    Row {
+        bill_code: "BDC_1111",
+        fields: [&[], &[]],
+        code: CheckCode::AuthFailed,
+        message: "This BILL user is not active in the organization.",
+    },
+    Row {
+        bill_code: "BDC_1144",
+        fields: [&[], &[]],
+        code: CheckCode::RateLimited,
+        message: "BILL's login limit was reached. Wait a few minutes, then test again.",
+    },
+    Row {
+        bill_code: "BDC_1322",
+        fields: [&[], &[]],
+        code: CheckCode::RateLimited,
+        message: "BILL is handling too many requests for this account. Wait a moment, then test again.",
+    },
 ];
 
 /// Report items for a BILL error code returned by a login of `api_type`.
@@ -193,7 +239,10 @@ mod tests {
 
     #[test]
     fn bill_codes_land_on_the_field_that_caused_them() {
-        assert_eq!(fields(&from_bill_code("ap-ar-v3", "BDC_1101")), [(Some("username"), "rejected"), (Some("password"), "rejected")]);
+        assert_eq!(
+            fields(&from_bill_code("ap-ar-v3", "BDC_1101")),
+            [(Some("username"), "rejected"), (Some("password"), "rejected")]
+        );
         assert_eq!(fields(&from_bill_code("ap-ar-v2", "BDC_1102")), [(Some("devKey"), "rejected")]);
         assert_eq!(fields(&from_bill_code("partner", "BDC_1102")), [(Some("appKey"), "rejected")]);
         assert_eq!(fields(&from_bill_code("ap-ar-v2", "BDC_1123")), [(Some("organizationId"), "rejected")]);

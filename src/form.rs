@@ -330,7 +330,9 @@ mod tests {
         for (id, slot) in &f.slots {
             match slot {
                 Slot::Secret(s) => entries.push(Entry::text(id, s.expose())),
-                Slot::Plain(v) if !matches!(v, Value::Text(_)) => entries.push(Entry { key: (*id).into(), value: v.clone() }),
+                Slot::Plain(v) if !matches!(v, Value::Text(_)) => {
+                    entries.push(Entry { key: (*id).into(), value: v.clone() })
+                }
                 Slot::Plain(_) => {}
             }
         }
@@ -340,13 +342,27 @@ mod tests {
     #[test]
     fn the_kept_report_always_equals_a_fresh_one() {
         let steps: &[(&str, Option<&str>)] = &[
-            ("name", Some("")), ("environment", Some("prod")), ("organizationId", Some("0081")),
-            ("username", Some("bob")), ("password", Some("  ")), ("devKey", Some("a b")),
-            ("apiType", Some("partner")), ("appKey", Some("k")), ("password", Some("pw")),
-            ("apiType", Some("ap-ar-v2")), ("organizationId", Some(" 008123456789012 ")),
-            ("name", None), ("apiType", Some("spend-expense")), ("apiToken", Some("t t")),
-            ("apiType", Some("spend_expense")), ("apiToken", Some("x y")), ("name", Some("ok")),
-            ("apiType", None), ("apiToken", Some("")), ("apiType", Some("partner")), ("appKey", Some("a b")),
+            ("name", Some("")),
+            ("environment", Some("prod")),
+            ("organizationId", Some("0081")),
+            ("username", Some("bob")),
+            ("password", Some("  ")),
+            ("devKey", Some("a b")),
+            ("apiType", Some("partner")),
+            ("appKey", Some("k")),
+            ("password", Some("pw")),
+            ("apiType", Some("ap-ar-v2")),
+            ("organizationId", Some(" 008123456789012 ")),
+            ("name", None),
+            ("apiType", Some("spend-expense")),
+            ("apiToken", Some("t t")),
+            ("apiType", Some("spend_expense")),
+            ("apiToken", Some("x y")),
+            ("name", Some("ok")),
+            ("apiType", None),
+            ("apiToken", Some("")),
+            ("apiType", Some("partner")),
+            ("appKey", Some("a b")),
         ];
         let mut f = FormState::new("ap-ar-v3").unwrap();
         assert_eq!(f.validate(), fresh(&f));

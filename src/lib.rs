@@ -7,15 +7,15 @@
 pub mod check;
 pub mod form;
 pub mod json;
-pub mod packed;
 pub mod messages;
+pub mod packed;
 pub mod report;
 pub mod secret;
 pub mod spec;
 pub mod validate;
 
-pub use secret::Secret;
 pub use report::{Code, Issue, Param, Params, Report, Severity};
+pub use secret::Secret;
 pub use validate::{validate, validate_field, Entry, UsageError, Value};
 
 #[cfg(target_arch = "wasm32")]

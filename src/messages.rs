@@ -41,10 +41,7 @@ fn sentence(parts: &[&str]) -> String {
 
 /// A message for a length code.
 pub fn length(code: Code, label: &str, limit: u32) -> String {
-    let mut s = sentence(&[
-        label,
-        if code == Code::TooShort { " must be at least " } else { " must be at most " },
-    ]);
+    let mut s = sentence(&[label, if code == Code::TooShort { " must be at least " } else { " must be at most " }]);
     push_num(&mut s, limit);
     s.push_str(if limit == 1 { " character." } else { " characters." });
     s
@@ -66,17 +63,15 @@ pub fn plain(code: Code, label: &str) -> String {
 /// A message for `invalid_format`, by rule.
 pub fn format(rule: Option<Rule>, label: &str) -> String {
     match rule {
-        Some(Rule::NoControlChars) => sentence(&[
-            label,
-            " must not contain control characters such as tabs or line breaks.",
-        ]),
+        Some(Rule::NoControlChars) => {
+            sentence(&[label, " must not contain control characters such as tabs or line breaks."])
+        }
         Some(Rule::NoWhitespace) => sentence(&[label, " must not contain spaces."]),
         Some(Rule::Alphanumeric) => sentence(&[label, " may contain only letters and digits."]),
         Some(Rule::Prefix(p)) => sentence(&[label, " must begin with ", p, "."]),
-        Some(Rule::EmailExpected) => sentence(&[
-            label,
-            " is usually an email address. Check it, unless you sign in with a sync token.",
-        ]),
+        Some(Rule::EmailExpected) => {
+            sentence(&[label, " is usually an email address. Check it, unless you sign in with a sync token."])
+        }
         None => sentence(&[label, " contains characters that are not valid text."]),
     }
 }
@@ -84,11 +79,7 @@ pub fn format(rule: Option<Rule>, label: &str) -> String {
 /// A message for `unknown_field`, naming the key as given (a key, never a value).
 pub fn unknown_field(key: &str) -> String {
     // A key may hold anything: keep it short and free of control characters.
-    let mut shown: String = key
-        .chars()
-        .take(40)
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .collect();
+    let mut shown: String = key.chars().take(40).map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect();
     if key.chars().nth(40).is_some() {
         shown.push('…');
     }

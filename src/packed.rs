@@ -161,7 +161,8 @@ mod tests {
 
     #[test]
     fn decodes_keys_tags_and_values() {
-        let e = decode(r#"["name","s","Ops \"A\"\n\u00e9","n","m","","x","number","","y","array","","z","weird",""]"#).unwrap();
+        let e = decode(r#"["name","s","Ops \"A\"\n\u00e9","n","m","","x","number","","y","array","","z","weird",""]"#)
+            .unwrap();
         assert_eq!(e.len(), 5);
         assert_eq!((e[0].key.as_str(), text(&e[0])), ("name", Some("Ops \"A\"\né")));
         assert_eq!(e[1].value, Value::Missing);
@@ -183,7 +184,18 @@ mod tests {
 
     #[test]
     fn malformed_text_is_rejected_not_panicked_on() {
-        for bad in ["", "[", "[\"a\"]", "[\"a\",\"s\"]", "[\"a\",\"s\",\"v\"", "[\"a\",\"s\",\"v\"]x", "[\"\\u12\"]", "[\"\\q\",\"s\",\"v\"]", "{}", "[1,2,3]"] {
+        for bad in [
+            "",
+            "[",
+            "[\"a\"]",
+            "[\"a\",\"s\"]",
+            "[\"a\",\"s\",\"v\"",
+            "[\"a\",\"s\",\"v\"]x",
+            "[\"\\u12\"]",
+            "[\"\\q\",\"s\",\"v\"]",
+            "{}",
+            "[1,2,3]",
+        ] {
             assert!(decode(bad).is_none(), "{bad}");
         }
     }

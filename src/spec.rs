@@ -122,10 +122,7 @@ impl ApiType {
 
     /// Every field this API type shows, in display order.
     pub fn fields(&self) -> impl Iterator<Item = &'static Field> + '_ {
-        COMMON_FIELDS
-            .iter()
-            .chain(self.credentials.iter())
-            .filter_map(|id| field(id))
+        COMMON_FIELDS.iter().chain(self.credentials.iter()).filter_map(|id| field(id))
     }
 
     /// Whether this API type shows the field.
@@ -145,10 +142,7 @@ pub struct Environment {
 pub const COMMON_FIELDS: &[&str] = &["name", "apiType", "environment"];
 
 /// v3, partner and Spend & Expense share BILL's v3 gateway (production, sandbox).
-const V3_URLS: [&str; 2] = [
-    "https://gateway.prod.bill.com/connect",
-    "https://gateway.stage.bill.com/connect",
-];
+const V3_URLS: [&str; 2] = ["https://gateway.prod.bill.com/connect", "https://gateway.stage.bill.com/connect"];
 
 /// The API types, in the order the product page lists them.
 pub static API_TYPES: &[ApiType] = &[
@@ -187,10 +181,8 @@ pub static API_TYPES: &[ApiType] = &[
 ];
 
 /// The environment options, in display order.
-pub static ENVIRONMENTS: &[Environment] = &[
-    Environment { id: "production", label: "Production" },
-    Environment { id: "sandbox", label: "Sandbox" },
-];
+pub static ENVIRONMENTS: &[Environment] =
+    &[Environment { id: "production", label: "Production" }, Environment { id: "sandbox", label: "Sandbox" }];
 
 const KEY_RULES: &[Rule] = &[Rule::NoControlChars, Rule::NoWhitespace];
 const TEXT_RULES: &[Rule] = &[Rule::NoControlChars];

@@ -191,7 +191,13 @@ fn check(f: &'static Field, value: &Value, out: &mut Vec<Issue>) {
         Value::Text(s) => s.as_str(),
         Value::Missing => {
             if f.required {
-                out.push(issue(f, Code::Required, Severity::Error, messages::plain(Code::Required, f.label), Params::default()));
+                out.push(issue(
+                    f,
+                    Code::Required,
+                    Severity::Error,
+                    messages::plain(Code::Required, f.label),
+                    Params::default(),
+                ));
             }
             return;
         }
@@ -209,14 +215,26 @@ fn check(f: &'static Field, value: &Value, out: &mut Vec<Issue>) {
     let v = normalize(f, raw);
     if v.trim().is_empty() {
         if f.required {
-            out.push(issue(f, Code::Required, Severity::Error, messages::plain(Code::Required, f.label), Params::default()));
+            out.push(issue(
+                f,
+                Code::Required,
+                Severity::Error,
+                messages::plain(Code::Required, f.label),
+                Params::default(),
+            ));
         }
         return;
     }
     if let Some(options) = f.options {
         if !is_option(options, v) {
             let params = Params(vec![("allowed", Param::List(option_ids(options)))]);
-            out.push(issue(f, Code::InvalidOption, Severity::Error, messages::plain(Code::InvalidOption, f.label), params));
+            out.push(issue(
+                f,
+                Code::InvalidOption,
+                Severity::Error,
+                messages::plain(Code::InvalidOption, f.label),
+                params,
+            ));
         }
         return;
     }

@@ -8,11 +8,8 @@ const ORG: &str = "00801ABCDEFGHIJKL"; // 17 chars, alphanumeric, 008 prefix
 
 /// A complete, valid settings object for an API type.
 fn valid(api: &str) -> Vec<Entry> {
-    let mut e = vec![
-        Entry::text("name", "Finance BILL"),
-        Entry::text("apiType", api),
-        Entry::text("environment", "sandbox"),
-    ];
+    let mut e =
+        vec![Entry::text("name", "Finance BILL"), Entry::text("apiType", api), Entry::text("environment", "sandbox")];
     let t = spec::api_type(api).expect("known api type");
     for id in t.credentials {
         let v = match *id {
@@ -143,9 +140,9 @@ fn keys_are_trimmed_but_passwords_never() {
 #[test]
 fn organization_id_length_bounds_are_inclusive() {
     for (v, ok) in [
-        ("008123456789012", true),       // 15
-        ("00812345678901", false),       // 14
-        ("00812345678901234567", true),  // 20
+        ("008123456789012", true),        // 15
+        ("00812345678901", false),        // 14
+        ("00812345678901234567", true),   // 20
         ("008123456789012345678", false), // 21
         ("008abcDEF012345", true),
     ] {
@@ -232,10 +229,7 @@ fn every_problem_is_reported_at_once() {
 fn missing_or_unknown_api_type_still_checks_the_common_fields() {
     let r = validate(&[Entry::text("apiType", "ap-ar-v4")]);
     let got: Vec<_> = r.errors.iter().map(|i| (i.field.as_deref().unwrap(), i.code)).collect();
-    assert_eq!(
-        got,
-        [("name", Code::Required), ("apiType", Code::InvalidOption), ("environment", Code::Required)]
-    );
+    assert_eq!(got, [("name", Code::Required), ("apiType", Code::InvalidOption), ("environment", Code::Required)]);
     let r = validate(&[]);
     assert_eq!(r.errors.len(), 3);
     assert!(!r.valid);

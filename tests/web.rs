@@ -101,9 +101,8 @@ fn validate_reports_every_problem() {
 fn validate_field_returns_items_or_an_empty_array() {
     let ok = validate_field("ap-ar-v3".into(), "organizationId".into(), " 008123456789012 ".into()).unwrap();
     assert_eq!(Array::from(&ok).length(), 0);
-    let bad: Array = validate_field("ap-ar-v3".into(), "organizationId".into(), "0081".into())
-        .unwrap()
-        .unchecked_into();
+    let bad: Array =
+        validate_field("ap-ar-v3".into(), "organizationId".into(), "0081".into()).unwrap().unchecked_into();
     assert_eq!(s(&bad.get(0), "code"), "too_short");
     assert_eq!(get(&get(&bad.get(0), "params"), "min").as_f64(), Some(15.0));
     assert_throws(validate_field("nope".into(), "name".into(), "x".into()), "unknown_api_type");
@@ -146,21 +145,28 @@ fn hostile_objects_never_break_the_module() {
 
     // A getter returning a Proxy, a nested object, a Symbol: invalid_type each.
     let odd = js(r#"{ name: new Proxy({}, {}), apiType: "spend-expense", environment: Symbol("e"), apiToken: {} }"#);
-    assert_eq!(codes(&validate(odd).unwrap()), ["name:invalid_type", "environment:invalid_type", "apiToken:invalid_type"]);
+    assert_eq!(
+        codes(&validate(odd).unwrap()),
+        ["name:invalid_type", "environment:invalid_type", "apiToken:invalid_type"]
+    );
     assert_still_usable();
 }
 
 #[wasm_bindgen_test]
 fn proto_keys_and_inherited_values_are_handled() {
     // JSON.parse makes "__proto__" an own key: an unknown field, not a prototype.
-    let parsed = js(r#"JSON.parse('{"name":"n","apiType":"spend-expense","environment":"sandbox","apiToken":"t","__proto__":{"x":1}}')"#);
+    let parsed = js(
+        r#"JSON.parse('{"name":"n","apiType":"spend-expense","environment":"sandbox","apiToken":"t","__proto__":{"x":1}}')"#,
+    );
     assert_eq!(codes(&validate(parsed).unwrap()), ["__proto__:unknown_field"]);
     // Inherited values are not the caller's settings: only own keys count.
     let inherited = js(r#"Object.assign(Object.create({ apiToken: "from-proto" }),
         { name: "n", apiType: "spend-expense", environment: "sandbox" })"#);
     assert_eq!(codes(&validate(inherited).unwrap()), ["apiToken:required"]);
     // A null-prototype object is fine.
-    let bare = js(r#"Object.assign(Object.create(null), { name: "n", apiType: "spend-expense", environment: "sandbox", apiToken: "t" })"#);
+    let bare = js(
+        r#"Object.assign(Object.create(null), { name: "n", apiType: "spend-expense", environment: "sandbox", apiToken: "t" })"#,
+    );
     assert_eq!(get(&validate(bare).unwrap(), "valid"), JsValue::TRUE);
 }
 
@@ -168,10 +174,13 @@ fn proto_keys_and_inherited_values_are_handled() {
 fn lone_surrogates_and_huge_strings_are_reported() {
     let lone = js(r#"{ name: "a\uD800b", apiType: "spend-expense", environment: "sandbox", apiToken: "\uDC00" }"#);
     assert_eq!(codes(&validate(lone).unwrap()), ["name:invalid_format", "apiToken:invalid_format"]);
-    let items: Array = validate_field("partner".into(), "username".into(), js(r#""x\uDFFF@y.io""#)).unwrap().unchecked_into();
+    let items: Array =
+        validate_field("partner".into(), "username".into(), js(r#""x\uDFFF@y.io""#)).unwrap().unchecked_into();
     assert_eq!(s(&get(&items.get(0), "params"), "rule"), "unicode");
 
-    let huge = js(r#"{ name: "n".repeat(1 << 20), apiType: "spend-expense", environment: "sandbox", apiToken: "t".repeat(1 << 20) }"#);
+    let huge = js(
+        r#"{ name: "n".repeat(1 << 20), apiType: "spend-expense", environment: "sandbox", apiToken: "t".repeat(1 << 20) }"#,
+    );
     assert_eq!(codes(&validate(huge).unwrap()), ["name:too_long", "apiToken:too_long"]);
     // A million keys' worth of junk would be slow; a thousand unknown keys is fine.
     let many = js(r#"Object.fromEntries(Array.from({ length: 1000 }, (_, i) => ["k" + i, i]))"#);

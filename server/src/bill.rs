@@ -101,11 +101,7 @@ impl Credentials {
         Some(Credentials {
             api_type: spec::api_type(&saved.api_type)?,
             environment: ENVIRONMENTS.iter().find(|e| e.id == saved.environment)?.id,
-            settings: saved
-                .settings
-                .iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                .collect(),
+            settings: saved.settings.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect(),
             secrets,
         })
     }
@@ -144,7 +140,11 @@ fn documented(a: &Answer, key: &str, shape: fn(&Json) -> bool) -> CheckResult {
     let Some(mut v) = a.json() else { return check::transport(CheckCode::InvalidResponse) };
     let ok = a.status == StatusCode::OK && v.get(key).is_some_and(shape);
     crate::submission::scrub(&mut v);
-    if ok { CheckResult::success() } else { check::transport(CheckCode::InvalidResponse) }
+    if ok {
+        CheckResult::success()
+    } else {
+        check::transport(CheckCode::InvalidResponse)
+    }
 }
 
 struct Answer {
@@ -161,7 +161,8 @@ impl Answer {
     /// The code of the first item of a v3 error array (`[{ code, message, ... }]`).
     fn v3_error_code(&self) -> Option<String> {
         let mut v = self.json()?;
-        let code = v.as_array().and_then(|a| a.first()).and_then(|e| e.get("code")).and_then(Json::as_str).map(str::to_owned);
+        let code =
+            v.as_array().and_then(|a| a.first()).and_then(|e| e.get("code")).and_then(Json::as_str).map(str::to_owned);
         crate::submission::scrub(&mut v);
         code
     }
@@ -373,7 +374,9 @@ impl BillClient {
                 }
                 // Reserve exactly, so a growing buffer never leaves copies behind.
                 if body.capacity() < body.len() + chunk.len() {
-                    let mut bigger = Zeroizing::new(Vec::with_capacity((body.len() + chunk.len()).max(body.capacity() * 2).min(MAX_RESPONSE)));
+                    let mut bigger = Zeroizing::new(Vec::with_capacity(
+                        (body.len() + chunk.len()).max(body.capacity() * 2).min(MAX_RESPONSE),
+                    ));
                     bigger.extend_from_slice(&body);
                     body = bigger;
                 }
@@ -501,13 +504,11 @@ impl BillClient {
         body: &T,
         deadline: Instant,
     ) -> Result<Result<Secret, CheckResult>, Failure> {
-        let capacity = 256 + c.secrets.iter().map(|(_, s)| s.expose().len() * 6).sum::<usize>()
+        let capacity = 256
+            + c.secrets.iter().map(|(_, s)| s.expose().len() * 6).sum::<usize>()
             + c.settings.iter().map(|(_, s)| s.len() * 6).sum::<usize>();
         let body = json_body(body, capacity).ok_or(CheckCode::InvalidResponse)?;
-        let req = self
-            .request(c, Method::POST, path)?
-            .header(CONTENT_TYPE, "application/json")
-            .body(body);
+        let req = self.request(c, Method::POST, path)?.header(CONTENT_TYPE, "application/json").body(body);
         let a = self.exchange(req, deadline).await?;
         if let Some(r) = common_status(a.status) {
             return Ok(Err(r));
@@ -529,9 +530,8 @@ impl BillClient {
     /// mean the token was refused.
     async fn spend(&self, c: &Credentials, deadline: Instant) -> Result<CheckResult, Failure> {
         let Some(token) = secret_header(c.secret("apiToken")) else { return Ok(unsendable("apiToken")) };
-        let req = self
-            .request(c, Method::GET, "/v3/spend/budgets?max=1")?
-            .header(HeaderName::from_static("apitoken"), token);
+        let req =
+            self.request(c, Method::GET, "/v3/spend/budgets?max=1")?.header(HeaderName::from_static("apitoken"), token);
         let a = self.exchange(req, deadline).await?;
         if let Some(r) = common_status(a.status) {
             return Ok(r);
@@ -599,15 +599,22 @@ mod tests {
         let real = BillClient::new(BillSettings::default()).unwrap_or_else(|e| panic!("{e}"));
         let v2 = spec::api_type("ap-ar-v2").unwrap_or_else(|| panic!("v2"));
         let v3 = spec::api_type("ap-ar-v3").unwrap_or_else(|| panic!("v3"));
-        assert_eq!(real.url(v2, "production", "/Login.json").as_deref(), Some("https://api.bill.com/api/v2/Login.json"));
-        assert_eq!(real.url(v2, "sandbox", "/Login.json").as_deref(), Some("https://api-stage.bill.com/api/v2/Login.json"));
+        assert_eq!(
+            real.url(v2, "production", "/Login.json").as_deref(),
+            Some("https://api.bill.com/api/v2/Login.json")
+        );
+        assert_eq!(
+            real.url(v2, "sandbox", "/Login.json").as_deref(),
+            Some("https://api-stage.bill.com/api/v2/Login.json")
+        );
         assert_eq!(
             real.url(v3, "production", "/v3/login").as_deref(),
             Some("https://gateway.prod.bill.com/connect/v3/login")
         );
         assert_eq!(real.url(v3, "nowhere", "/v3/login"), None);
-        let mock = BillClient::new(BillSettings { origin: Some("http://127.0.0.1:9911".into()), timeout: DEFAULT_TIMEOUT })
-            .unwrap_or_else(|e| panic!("{e}"));
+        let mock =
+            BillClient::new(BillSettings { origin: Some("http://127.0.0.1:9911".into()), timeout: DEFAULT_TIMEOUT })
+                .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(mock.url(v2, "sandbox", "/Login.json").as_deref(), Some("http://127.0.0.1:9911/api/v2/Login.json"));
         assert_eq!(mock.url(v3, "production", "/v3/login").as_deref(), Some("http://127.0.0.1:9911/connect/v3/login"));
     }

@@ -133,7 +133,11 @@ fn bill_settings<E: Fn(&str) -> Option<OsString>>(env: &E) -> Result<BillSetting
         None => bill::DEFAULT_TIMEOUT,
         Some(ms) => match ms.parse::<u64>() {
             Ok(n @ 1..=120_000) => Duration::from_millis(n),
-            _ => return Err(format!("BILLCOM_API_TIMEOUT_MS must be a whole number of milliseconds from 1 to 120000 (got {ms:?})")),
+            _ => {
+                return Err(format!(
+                    "BILLCOM_API_TIMEOUT_MS must be a whole number of milliseconds from 1 to 120000 (got {ms:?})"
+                ))
+            }
         },
     };
     Ok(BillSettings { origin, timeout })
@@ -332,9 +336,7 @@ mod tests {
             }))
         );
         let env = |k: &str| (k == "BILLCOM_DATA_DIR").then(|| OsString::from("/srv/x"));
-        let Ok(Command::Run(c)) = parse(args(&["--listen=127.0.0.1:0"]), env) else {
-            panic!("parse failed")
-        };
+        let Ok(Command::Run(c)) = parse(args(&["--listen=127.0.0.1:0"]), env) else { panic!("parse failed") };
         assert_eq!(c.listen, "127.0.0.1:0");
         assert_eq!(c.data_dir, PathBuf::from("/srv/x"));
         let Ok(Command::Run(c)) = parse(args(&["--data-dir", "/a", "--static-dir", "/b"]), env) else {

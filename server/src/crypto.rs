@@ -75,20 +75,14 @@ impl Cipher {
     pub fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Result<([u8; NONCE_LEN], Vec<u8>), CryptoError> {
         let nonce_bytes = random::<NONCE_LEN>()?;
         let nonce = Nonce::<Aes256Gcm>::from(nonce_bytes);
-        let ciphertext = self
-            .0
-            .encrypt(&nonce, Payload { msg: plaintext, aad })
-            .map_err(|_| CryptoError::Seal)?;
+        let ciphertext = self.0.encrypt(&nonce, Payload { msg: plaintext, aad }).map_err(|_| CryptoError::Seal)?;
         Ok((nonce_bytes, ciphertext))
     }
 
     /// Decrypts and authenticates; the plaintext is zeroized when dropped.
     pub fn open(&self, nonce: &[u8], aad: &[u8], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         let nonce = Nonce::<Aes256Gcm>::try_from(nonce).map_err(|_| CryptoError::Open)?;
-        self.0
-            .decrypt(&nonce, Payload { msg: ciphertext, aad })
-            .map(Zeroizing::new)
-            .map_err(|_| CryptoError::Open)
+        self.0.decrypt(&nonce, Payload { msg: ciphertext, aad }).map(Zeroizing::new).map_err(|_| CryptoError::Open)
     }
 
     /// A key check value to store beside the data: nonce followed by ciphertext.
@@ -104,8 +98,7 @@ impl Cipher {
         let Some((nonce, ct)) = check.split_at_checked(NONCE_LEN) else {
             return false;
         };
-        self.open(nonce, KEY_CHECK_AAD, ct)
-            .is_ok_and(|p| p.as_slice() == KEY_CHECK_PLAINTEXT)
+        self.open(nonce, KEY_CHECK_AAD, ct).is_ok_and(|p| p.as_slice() == KEY_CHECK_PLAINTEXT)
     }
 }
 

@@ -122,8 +122,8 @@ async fn headers_and_log(req: Request, next: Next) -> Response {
         // axum's own 405 has an empty body; give it the API's error shape, keeping
         // its Allow header.
         let allow = res.headers().get(header::ALLOW).cloned();
-        res = api::ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed on this endpoint.")
-            .into_response();
+        res =
+            api::ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed on this endpoint.").into_response();
         if let Some(allow) = allow {
             res.headers_mut().insert(header::ALLOW, allow);
         }

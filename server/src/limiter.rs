@@ -76,7 +76,10 @@ impl Limiter {
     pub fn new(per_minute: u32, per_hour: u32, max_keys: usize) -> Limiter {
         Limiter {
             hasher: RandomState::new(),
-            buckets: [Bucket::new(per_minute, Duration::from_secs(60)), Bucket::new(per_hour, Duration::from_secs(3600))],
+            buckets: [
+                Bucket::new(per_minute, Duration::from_secs(60)),
+                Bucket::new(per_hour, Duration::from_secs(3600)),
+            ],
             max_keys,
             table: Mutex::new(Table { entries: HashMap::new(), last_sweep: None }),
         }
@@ -108,9 +111,7 @@ impl Limiter {
             let due = table.last_sweep.is_none_or(|t| now.saturating_duration_since(t) >= SWEEP_EVERY);
             if due {
                 table.last_sweep = Some(now);
-                let full = |e: &Entry| {
-                    self.refilled(e, now).iter().zip(&self.buckets).all(|(t, b)| *t >= b.capacity)
-                };
+                let full = |e: &Entry| self.refilled(e, now).iter().zip(&self.buckets).all(|(t, b)| *t >= b.capacity);
                 table.entries.retain(|_, e| !full(e));
             }
             if table.entries.len() >= self.max_keys {

@@ -23,8 +23,7 @@ impl StaticRoots {
 
 fn plain(status: StatusCode, text: &'static str) -> Response {
     let mut res = (status, text).into_response();
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     res
 }
 
@@ -141,7 +140,20 @@ mod tests {
 
     #[test]
     fn traversal_and_odd_segments_are_refused() {
-        for bad in ["..", "../x", "a/../b", "%2e%2e/x", "%2E%2E%2Fetc", "a//b", ".git/config", "a\\b", "%00", "%zz", "%c3%28", "C:x"] {
+        for bad in [
+            "..",
+            "../x",
+            "a/../b",
+            "%2e%2e/x",
+            "%2E%2E%2Fetc",
+            "a//b",
+            ".git/config",
+            "a\\b",
+            "%00",
+            "%zz",
+            "%c3%28",
+            "C:x",
+        ] {
             assert_eq!(segments(bad), None, "{bad}");
         }
     }

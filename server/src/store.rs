@@ -49,7 +49,11 @@ pub enum StartupError {
     Lock { path: PathBuf, source: std::io::Error },
     #[error("no key to rotate: neither {} is set nor does the key file {} exist", keys::ENV_VAR, key_file.display())]
     NothingToRotate { key_file: PathBuf },
-    #[error("the key comes from {}: set {} to the new key (base64 of 32 bytes) to rotate to it", keys::ENV_VAR, keys::NEW_ENV_VAR)]
+    #[error(
+        "the key comes from {}: set {} to the new key (base64 of 32 bytes) to rotate to it",
+        keys::ENV_VAR,
+        keys::NEW_ENV_VAR
+    )]
     NewKeyNeeded,
     #[error("{} exists: an earlier key rotation was interrupted. If the server refuses the current key file, this file holds the key the data is now encrypted with: move it to {}. Otherwise delete it, then rotate again", path.display(), keys::KEY_FILE)]
     RotationLeftover { path: PathBuf },
@@ -240,8 +244,11 @@ impl Store {
         };
         let key_file = keys::key_file_path(data_dir);
         if let Some(f) = written {
-            std::fs::rename(&f, &key_file)
-                .map_err(|source| StartupError::RotateRename { new: f.clone(), file: key_file.clone(), source })?;
+            std::fs::rename(&f, &key_file).map_err(|source| StartupError::RotateRename {
+                new: f.clone(),
+                file: key_file.clone(),
+                source,
+            })?;
             if let Ok(d) = File::open(data_dir) {
                 let _ = d.sync_all();
             }
@@ -253,19 +260,14 @@ impl Store {
         let mut conn = self.lock();
         let rot = |source| StartupError::Rotate { source };
         let tx = conn.transaction().map_err(rot)?;
-        let old_check: Vec<u8> = tx
-            .query_row("SELECT value FROM meta WHERE key = ?1", [KEY_CHECK], |r| r.get(0))
-            .map_err(rot)?;
+        let old_check: Vec<u8> =
+            tx.query_row("SELECT value FROM meta WHERE key = ?1", [KEY_CHECK], |r| r.get(0)).map_err(rot)?;
         if new.verifies(&old_check) {
             return Err(StartupError::SameKey);
         }
         let rows: Vec<(String, String, Vec<u8>, Vec<u8>)> = {
-            let mut stmt = tx
-                .prepare("SELECT connection_id, field, nonce, ciphertext FROM secrets")
-                .map_err(rot)?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-                .map_err(rot)?;
+            let mut stmt = tx.prepare("SELECT connection_id, field, nonce, ciphertext FROM secrets").map_err(rot)?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).map_err(rot)?;
             rows.collect::<Result<_, _>>().map_err(rot)?
         };
         for (id, field, nonce, ciphertext) in &rows {
@@ -282,8 +284,7 @@ impl Store {
             .map_err(rot)?;
         }
         let check = new.key_check()?;
-        tx.execute("UPDATE meta SET value = ?2 WHERE key = ?1", params![KEY_CHECK, check])
-            .map_err(rot)?;
+        tx.execute("UPDATE meta SET value = ?2 WHERE key = ?1", params![KEY_CHECK, check]).map_err(rot)?;
         tx.commit().map_err(rot)?;
         Ok(rows.len())
     }
@@ -387,9 +388,8 @@ impl Store {
     pub fn load_secrets(&self, id: &str) -> Result<Option<Vec<(String, Secret)>>, StoreError> {
         let rows: Vec<(String, Vec<u8>, Vec<u8>)> = {
             let conn = self.lock();
-            let exists: Option<i64> = conn
-                .query_row("SELECT seq FROM connections WHERE id = ?1", [id], |r| r.get(0))
-                .optional()?;
+            let exists: Option<i64> =
+                conn.query_row("SELECT seq FROM connections WHERE id = ?1", [id], |r| r.get(0)).optional()?;
             if exists.is_none() {
                 return Ok(None);
             }
@@ -414,7 +414,8 @@ impl Store {
         new.secrets
             .iter()
             .map(|(field, secret)| {
-                let (nonce, ciphertext) = self.cipher.seal(&crypto::secret_aad(id, field), secret.expose().as_bytes())?;
+                let (nonce, ciphertext) =
+                    self.cipher.seal(&crypto::secret_aad(id, field), secret.expose().as_bytes())?;
                 Ok(Sealed { field, nonce, ciphertext })
             })
             .collect()
@@ -512,10 +513,7 @@ fn row_fields(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
 }
 
 fn read_one(conn: &Connection, id: &str) -> Result<Option<SavedConnection>, StoreError> {
-    let Some(row) = conn
-        .query_row(&format!("{SELECT_CONNECTION} WHERE id = ?1"), [id], row_fields)
-        .optional()?
-    else {
+    let Some(row) = conn.query_row(&format!("{SELECT_CONNECTION} WHERE id = ?1"), [id], row_fields).optional()? else {
         return Ok(None);
     };
     let mut stmt = conn.prepare("SELECT field FROM secrets WHERE connection_id = ?1")?;
@@ -531,9 +529,8 @@ fn assemble(row: Row, mut secret_fields: Vec<String>) -> Result<SavedConnection,
     };
     // Secrets in the API type's display order (alphabetical for anything unknown).
     let order = |f: &String| -> (usize, String) {
-        let pos = spec::api_type(&api_type)
-            .and_then(|t| t.credentials.iter().position(|c| c == f))
-            .unwrap_or(usize::MAX);
+        let pos =
+            spec::api_type(&api_type).and_then(|t| t.credentials.iter().position(|c| c == f)).unwrap_or(usize::MAX);
         (pos, f.clone())
     };
     secret_fields.sort_by_key(order);
@@ -551,11 +548,8 @@ fn assemble(row: Row, mut secret_fields: Vec<String>) -> Result<SavedConnection,
 }
 
 fn settings_json(new: &NewConnection) -> Result<String, StoreError> {
-    let map: serde_json::Map<String, serde_json::Value> = new
-        .settings
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone())))
-        .collect();
+    let map: serde_json::Map<String, serde_json::Value> =
+        new.settings.iter().map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone()))).collect();
     serde_json::to_string(&map).map_err(|_| StoreError::Corrupt("settings could not be encoded"))
 }
 

@@ -68,7 +68,10 @@ fn to_value(v: Option<Json>) -> Value {
 
 /// `settings` or `secrets`: absent or null is an empty object (the validator then
 /// reports each missing field as `required`); anything but an object is malformed.
-fn take_object(body: &mut serde_json::Map<String, Json>, key: &str) -> Result<serde_json::Map<String, Json>, Rejection> {
+fn take_object(
+    body: &mut serde_json::Map<String, Json>,
+    key: &str,
+) -> Result<serde_json::Map<String, Json>, Rejection> {
     match body.remove(key) {
         None | Some(Json::Null) => Ok(serde_json::Map::new()),
         Some(Json::Object(m)) => Ok(m),
@@ -209,10 +212,8 @@ fn build(entries: &[Entry]) -> Result<NewConnection, Rejection> {
         })
     };
     let api_type = text("apiType").and_then(spec::api_type).ok_or_else(internal)?;
-    let environment = text("environment")
-        .and_then(|v| ENVIRONMENTS.iter().find(|e| e.id == v))
-        .map(|e| e.id)
-        .ok_or_else(internal)?;
+    let environment =
+        text("environment").and_then(|v| ENVIRONMENTS.iter().find(|e| e.id == v)).map(|e| e.id).ok_or_else(internal)?;
     let name_field = spec::field("name").ok_or_else(internal)?;
     let name = normalize(name_field, text("name").ok_or_else(internal)?).to_owned();
     let mut settings = Vec::new();

@@ -13,9 +13,7 @@ fn assert_api_headers(r: &Resp) {
 }
 
 fn expected_secrets(api_type: &str) -> Vec<&'static str> {
-    spec::api_type(api_type)
-        .map(|t| t.fields().filter(|f| f.secret).map(|f| f.id).collect())
-        .unwrap_or_default()
+    spec::api_type(api_type).map(|t| t.fields().filter(|f| f.secret).map(|f| f.id).collect()).unwrap_or_default()
 }
 
 #[test]
@@ -80,7 +78,8 @@ fn full_crud_for_each_api_type() {
     assert_eq!(r.status, 200);
     assert_api_headers(&r);
     let list = r.json();
-    let listed: Vec<&str> = list.as_array().map(|a| a.iter().filter_map(|c| c["id"].as_str()).collect()).unwrap_or_default();
+    let listed: Vec<&str> =
+        list.as_array().map(|a| a.iter().filter_map(|c| c["id"].as_str()).collect()).unwrap_or_default();
     assert_eq!(listed, ids.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(list.as_array().is_some_and(|a| a.iter().all(|c| c["name"] == "Renamed")));
 
@@ -129,7 +128,8 @@ fn update_requires_every_secret_again() {
         if let Some(m) = without.as_object_mut() {
             m.remove("secrets");
         }
-        let empty_strings: serde_json::Map<String, Value> = secrets.iter().map(|s| ((*s).to_owned(), json!(""))).collect();
+        let empty_strings: serde_json::Map<String, Value> =
+            secrets.iter().map(|s| ((*s).to_owned(), json!(""))).collect();
         for secrets_value in [None, Some(json!({})), Some(Value::Object(empty_strings))] {
             let mut b = without.clone();
             if let Some(v) = secrets_value {
@@ -140,7 +140,8 @@ fn update_requires_every_secret_again() {
             assert_api_headers(&r);
             let mut got = codes(&r);
             got.sort();
-            let mut want: Vec<(String, String)> = secrets.iter().map(|s| ((*s).to_owned(), "required".to_owned())).collect();
+            let mut want: Vec<(String, String)> =
+                secrets.iter().map(|s| ((*s).to_owned(), "required".to_owned())).collect();
             want.sort();
             assert_eq!(got, want, "{api_type}");
         }
@@ -203,12 +204,32 @@ fn same_codes_as_the_client() {
     let server = dirs.start(&[]);
     // (label, change to a valid body, expected (field, code) items in order)
     let cases: Vec<Case> = vec![
-        ("short org id", |b| b["settings"]["organizationId"] = json!("123"), vec![("organizationId", "too_short"), ("organizationId", "invalid_format")]),
-        ("org id prefix", |b| b["settings"]["organizationId"] = json!("00912345678901234"), vec![("organizationId", "invalid_format")]),
-        ("org id too long", |b| b["settings"]["organizationId"] = json!("008012345678901234567"), vec![("organizationId", "too_long")]),
-        ("org id not alnum", |b| b["settings"]["organizationId"] = json!("00801-BCDEFGHIJKL"), vec![("organizationId", "invalid_format")]),
+        (
+            "short org id",
+            |b| b["settings"]["organizationId"] = json!("123"),
+            vec![("organizationId", "too_short"), ("organizationId", "invalid_format")],
+        ),
+        (
+            "org id prefix",
+            |b| b["settings"]["organizationId"] = json!("00912345678901234"),
+            vec![("organizationId", "invalid_format")],
+        ),
+        (
+            "org id too long",
+            |b| b["settings"]["organizationId"] = json!("008012345678901234567"),
+            vec![("organizationId", "too_long")],
+        ),
+        (
+            "org id not alnum",
+            |b| b["settings"]["organizationId"] = json!("00801-BCDEFGHIJKL"),
+            vec![("organizationId", "invalid_format")],
+        ),
         ("inner space in key", |b| b["secrets"]["devKey"] = json!("abc def"), vec![("devKey", "invalid_format")]),
-        ("control char in password", |b| b["secrets"]["password"] = json!("a\tb"), vec![("password", "invalid_format")]),
+        (
+            "control char in password",
+            |b| b["secrets"]["password"] = json!("a\tb"),
+            vec![("password", "invalid_format")],
+        ),
         ("number name", |b| b["name"] = json!(42), vec![("name", "invalid_type")]),
         ("boolean key", |b| b["secrets"]["devKey"] = json!(true), vec![("devKey", "invalid_type")]),
         ("object username", |b| b["settings"]["username"] = json!({"a": 1}), vec![("username", "invalid_type")]),
@@ -243,19 +264,35 @@ fn misplaced_and_extra_keys_are_unknown_fields() {
     let server = dirs.start(&[]);
     let cases: Vec<Case> = vec![
         // A secret in settings would be stored in clear and echoed back.
-        ("secret in settings", |b| {
-            let pw = b["secrets"]["password"].take();
-            b["secrets"].as_object_mut().map(|m| m.remove("password"));
-            b["settings"]["password"] = pw;
-        }, vec![("password", "required"), ("password", "unknown_field")]),
-        ("non-secret in secrets", |b| {
-            let u = b["settings"]["username"].take();
-            b["settings"].as_object_mut().map(|m| m.remove("username"));
-            b["secrets"]["username"] = u;
-        }, vec![("username", "required"), ("username", "unknown_field")]),
-        ("baseUrl from the client", |b| b["baseUrl"] = json!("https://evil.example/api"), vec![("baseUrl", "unknown_field")]),
+        (
+            "secret in settings",
+            |b| {
+                let pw = b["secrets"]["password"].take();
+                b["secrets"].as_object_mut().map(|m| m.remove("password"));
+                b["settings"]["password"] = pw;
+            },
+            vec![("password", "required"), ("password", "unknown_field")],
+        ),
+        (
+            "non-secret in secrets",
+            |b| {
+                let u = b["settings"]["username"].take();
+                b["settings"].as_object_mut().map(|m| m.remove("username"));
+                b["secrets"]["username"] = u;
+            },
+            vec![("username", "required"), ("username", "unknown_field")],
+        ),
+        (
+            "baseUrl from the client",
+            |b| b["baseUrl"] = json!("https://evil.example/api"),
+            vec![("baseUrl", "unknown_field")],
+        ),
         ("extra top-level key", |b| b["id"] = json!("abc"), vec![("id", "unknown_field")]),
-        ("credential at top level", |b| b["organizationId"] = json!("00801ABCDEFGHIJKLM"), vec![("organizationId", "unknown_field")]),
+        (
+            "credential at top level",
+            |b| b["organizationId"] = json!("00801ABCDEFGHIJKLM"),
+            vec![("organizationId", "unknown_field")],
+        ),
         ("name inside settings", |b| b["settings"]["name"] = json!("x"), vec![("name", "unknown_field")]),
     ];
     for (label, change, want) in cases {
@@ -323,7 +360,13 @@ fn malformed_oversized_and_wrongly_typed_bodies() {
     }
 
     let valid = serde_json::to_vec(&body_for("spend-expense", "ct")).unwrap_or_default();
-    for ct in [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("application/jsonp"), Some("multipart/form-data; boundary=x")] {
+    for ct in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("application/jsonp"),
+        Some("multipart/form-data; boundary=x"),
+    ] {
         let headers: Vec<(&str, &str)> = ct.map(|c| vec![("Content-Type", c)]).unwrap_or_default();
         check(&server.request("POST", "/api/connections", &headers, &valid), 415, &format!("content type {ct:?}"));
     }
@@ -338,12 +381,22 @@ fn malformed_oversized_and_wrongly_typed_bodies() {
     chunked.extend_from_slice(&big);
     chunked.extend_from_slice(b"\r\n0\r\n\r\n");
     check(
-        &server.request("POST", "/api/connections", &[("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")], &chunked),
+        &server.request(
+            "POST",
+            "/api/connections",
+            &[("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")],
+            &chunked,
+        ),
         413,
         "oversized, chunked",
     );
     check(
-        &server.request("POST", "/api/connections", &[("Content-Type", "application/json"), ("Content-Length", "50000000")], b""),
+        &server.request(
+            "POST",
+            "/api/connections",
+            &[("Content-Type", "application/json"), ("Content-Length", "50000000")],
+            b"",
+        ),
         413,
         "declared far too large",
     );
@@ -370,7 +423,11 @@ fn malformed_oversized_and_wrongly_typed_bodies() {
     check(&server.get("/api"), 404, "bare /api");
 
     // Wrong methods.
-    for (method, path) in [("PATCH", "/api/connections"), ("DELETE", "/api/connections"), ("POST", "/api/connections/AAAAAAAAAAAAAAAAAAAAAA")] {
+    for (method, path) in [
+        ("PATCH", "/api/connections"),
+        ("DELETE", "/api/connections"),
+        ("POST", "/api/connections/AAAAAAAAAAAAAAAAAAAAAA"),
+    ] {
         let r = server.request(method, path, &json_ct, b"{}");
         check(&r, 405, method);
         assert!(r.header("allow").is_some(), "{method} {path}");
@@ -381,7 +438,10 @@ fn malformed_oversized_and_wrongly_typed_bodies() {
 fn serves_the_demo_and_refuses_traversal() {
     let dirs = Dirs::new();
     // A symlink inside www/ pointing outside it.
-    let _ = std::os::unix::fs::symlink(dirs.static_root().join("outside-secret.txt"), dirs.static_root().join("www/link.txt"));
+    let _ = std::os::unix::fs::symlink(
+        dirs.static_root().join("outside-secret.txt"),
+        dirs.static_root().join("www/link.txt"),
+    );
     let server = dirs.start(&[]);
     let r = server.get("/");
     assert_eq!(r.status, 200);
@@ -419,7 +479,9 @@ fn serves_the_demo_and_refuses_traversal() {
         assert!(!r.text().contains("TOP-SECRET"), "{path}");
     }
     // Malformed escapes and NUL: refused (400 or 404), never a file.
-    for path in ["/pkg/%00", "/%E0%A4%A", "/www/..%2f..%2f..%2fetc%2fpasswd", "/%2e%2e%2f%2e%2e%2fetc/passwd", "/Cargo.toml"] {
+    for path in
+        ["/pkg/%00", "/%E0%A4%A", "/www/..%2f..%2f..%2fetc%2fpasswd", "/%2e%2e%2f%2e%2e%2fetc/passwd", "/Cargo.toml"]
+    {
         let r = server.get(path);
         assert!(matches!(r.status, 400 | 404), "{path}: {}", r.status);
         assert!(!r.text().contains("TOP-SECRET") && !r.text().contains("root:"), "{path}");
@@ -434,7 +496,15 @@ fn answers_only_for_its_own_host_names() {
     let server = dirs.start(&[("BILLCOM_ALLOWED_HOSTS", "billcom.internal, Proxy.Example")]);
     let get = |host: &str| server.request("GET", "/api/connections", &[("Host", host)], b"");
     // Names that can only mean this machine, and the configured ones.
-    for host in ["localhost", "LOCALHOST:8080", "127.0.0.1", "127.0.0.1:1", "[::1]:8080", "billcom.internal", "proxy.example:443"] {
+    for host in [
+        "localhost",
+        "LOCALHOST:8080",
+        "127.0.0.1",
+        "127.0.0.1:1",
+        "[::1]:8080",
+        "billcom.internal",
+        "proxy.example:443",
+    ] {
         assert_eq!(get(host).status, 200, "{host}");
     }
     // A rebinding page's own name, with or without a port: refused, in the API's shape.

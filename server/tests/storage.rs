@@ -59,7 +59,12 @@ fn database_file_and_logs_hold_no_secret() {
     assert_eq!(r.status, 422);
     assert_no_secret(r.raw().as_bytes(), &secrets, "a 422 response");
     // Malformed and mistyped bodies carrying secrets.
-    let r = server.request("POST", "/api/connections", &[("Content-Type", "application/json")], br#"{"secrets":{"password":"in-broken-json-Zx"}"#);
+    let r = server.request(
+        "POST",
+        "/api/connections",
+        &[("Content-Type", "application/json")],
+        br#"{"secrets":{"password":"in-broken-json-Zx"}"#,
+    );
     assert_eq!(r.status, 400);
     assert!(!r.text().contains("in-broken-json-Zx"));
     secrets.push("in-broken-json-Zx".into());
@@ -81,7 +86,10 @@ fn database_file_and_logs_hold_no_secret() {
     let (status, log) = server.stop();
     assert!(status.success(), "graceful exit on SIGTERM: {status:?}\n{log}");
     assert!(log.contains("shutting down"), "{log}");
-    assert!(log.contains("method=POST") && log.contains("path=/api/connections") && log.contains("status=201"), "{log}");
+    assert!(
+        log.contains("method=POST") && log.contains("path=/api/connections") && log.contains("status=201"),
+        "{log}"
+    );
     assert_no_secret(log.as_bytes(), &secrets, "the server log");
     for (name, bytes) in database_bytes(&dirs.data()) {
         assert_no_secret(&bytes, &secrets, &name);
@@ -95,7 +103,8 @@ fn generated_key_file_is_private_and_reused() {
     let key_file = dirs.data().join("connection.key");
     let mode = std::fs::metadata(&key_file).map(|m| m.permissions().mode() & 0o777).unwrap_or(0);
     assert_eq!(mode, 0o600, "key file mode");
-    let db_mode = std::fs::metadata(dirs.data().join("connections.sqlite3")).map(|m| m.permissions().mode() & 0o777).unwrap_or(0);
+    let db_mode =
+        std::fs::metadata(dirs.data().join("connections.sqlite3")).map(|m| m.permissions().mode() & 0o777).unwrap_or(0);
     assert_eq!(db_mode, 0o600, "database file mode");
     let text = std::fs::read_to_string(&key_file).unwrap_or_default();
     let key = base64::engine::general_purpose::STANDARD.decode(text.trim()).unwrap_or_default();
@@ -245,7 +254,9 @@ fn rotating_the_key_file_reencrypts_every_secret() {
     for api_type in API_TYPES {
         let body = body_for(api_type, "rotate");
         secrets.extend(secret_values(&body));
-        ids.push(server.send_json("POST", "/api/connections", &body).json()["id"].as_str().unwrap_or_default().to_owned());
+        ids.push(
+            server.send_json("POST", "/api/connections", &body).json()["id"].as_str().unwrap_or_default().to_owned(),
+        );
     }
     let (status, _) = server.stop();
     assert!(status.success());

@@ -177,10 +177,8 @@ fn test_unsaved(server: &Server, sent: &mut Sent, body: &Value) -> Value {
 fn expect(server: &Server, sent: &mut Sent, body: &Value, want: &[Item]) -> Value {
     let v = test_unsaved(server, sent, body);
     let got = items(&v);
-    let want: Vec<_> = want
-        .iter()
-        .map(|(f, c, b)| (f.map(str::to_owned), (*c).to_owned(), b.map(str::to_owned)))
-        .collect();
+    let want: Vec<_> =
+        want.iter().map(|(f, c, b)| (f.map(str::to_owned), (*c).to_owned(), b.map(str::to_owned))).collect();
     assert_eq!(got, want, "{} -> {v}", body["apiType"]);
     assert_eq!(v["ok"], want.is_empty(), "{v}");
     v
@@ -234,13 +232,48 @@ fn form_keys(body: &str) -> Vec<String> {
 fn apar_refusals(server: &Server, sent: &mut Sent, t: &str, wrong_dev_key: &str) {
     let both = |code| [(Some("username"), "rejected", Some(code)), (Some("password"), "rejected", Some(code))];
     expect(server, sent, &apar(t, AP_ORG, AP_USER, "wrong password 1", AP_DEV_KEY), &both("BDC_1101"));
-    expect(server, sent, &apar(t, AP_ORG, AP_USER, AP_PASSWORD, wrong_dev_key), &[(Some("devKey"), "rejected", Some("BDC_1102"))]);
-    expect(server, sent, &apar(t, AP_ORG, AP_USER, AP_PASSWORD, "MOCK-DEV-KEY-INACTIVE"), &[(Some("devKey"), "rejected", Some("BDC_1103"))]);
-    expect(server, sent, &apar(t, "00801WRONGORG001", AP_USER, AP_PASSWORD, AP_DEV_KEY), &[(Some("organizationId"), "rejected", Some("BDC_1123"))]);
-    expect(server, sent, &apar(t, "00801LOCKEDORG01", AP_USER, AP_PASSWORD, AP_DEV_KEY), &[(None, "locked", Some("BDC_1107"))]);
-    expect(server, sent, &apar(t, AP_ORG, "locked@example.com", AP_PASSWORD, AP_DEV_KEY), &[(None, "locked", Some("BDC_1110"))]);
-    expect(server, sent, &apar(t, AP_ORG, "ratelimited@example.com", AP_PASSWORD, AP_DEV_KEY), &[(None, "rate_limited", Some("BDC_1144"))]);
-    expect(server, sent, &apar(t, AP_ORG, "busy@example.com", AP_PASSWORD, AP_DEV_KEY), &[(None, "rate_limited", Some("BDC_1322"))]);
+    expect(
+        server,
+        sent,
+        &apar(t, AP_ORG, AP_USER, AP_PASSWORD, wrong_dev_key),
+        &[(Some("devKey"), "rejected", Some("BDC_1102"))],
+    );
+    expect(
+        server,
+        sent,
+        &apar(t, AP_ORG, AP_USER, AP_PASSWORD, "MOCK-DEV-KEY-INACTIVE"),
+        &[(Some("devKey"), "rejected", Some("BDC_1103"))],
+    );
+    expect(
+        server,
+        sent,
+        &apar(t, "00801WRONGORG001", AP_USER, AP_PASSWORD, AP_DEV_KEY),
+        &[(Some("organizationId"), "rejected", Some("BDC_1123"))],
+    );
+    expect(
+        server,
+        sent,
+        &apar(t, "00801LOCKEDORG01", AP_USER, AP_PASSWORD, AP_DEV_KEY),
+        &[(None, "locked", Some("BDC_1107"))],
+    );
+    expect(
+        server,
+        sent,
+        &apar(t, AP_ORG, "locked@example.com", AP_PASSWORD, AP_DEV_KEY),
+        &[(None, "locked", Some("BDC_1110"))],
+    );
+    expect(
+        server,
+        sent,
+        &apar(t, AP_ORG, "ratelimited@example.com", AP_PASSWORD, AP_DEV_KEY),
+        &[(None, "rate_limited", Some("BDC_1144"))],
+    );
+    expect(
+        server,
+        sent,
+        &apar(t, AP_ORG, "busy@example.com", AP_PASSWORD, AP_DEV_KEY),
+        &[(None, "rate_limited", Some("BDC_1322"))],
+    );
 }
 
 #[test]
@@ -257,7 +290,10 @@ fn ap_ar_v2() {
     let calls = mock.calls();
     assert_eq!(calls.len(), 1, "{calls:?}");
     let c = &calls[0];
-    assert_eq!((c["method"].as_str(), c["path"].as_str(), c["query"].as_str()), (Some("POST"), Some("/api/v2/Login.json"), Some("")));
+    assert_eq!(
+        (c["method"].as_str(), c["path"].as_str(), c["query"].as_str()),
+        (Some("POST"), Some("/api/v2/Login.json"), Some(""))
+    );
     assert_eq!(c["contentType"], "application/x-www-form-urlencoded");
     let body = c["body"].as_str().unwrap_or_default();
     assert_eq!(form_keys(body), ["devKey", "orgId", "password", "userName"]);
@@ -282,12 +318,19 @@ fn ap_ar_v3() {
     expect(&server, &mut sent, &good, &[]);
     // Login (JSON), session check with devKey + sessionId headers, logout.
     let calls = mock.calls();
-    let seen: Vec<_> = calls.iter().map(|c| (c["method"].as_str().unwrap_or(""), c["path"].as_str().unwrap_or(""))).collect();
-    assert_eq!(seen, [("POST", "/connect/v3/login"), ("GET", "/connect/v3/login/session"), ("POST", "/connect/v3/logout")]);
+    let seen: Vec<_> =
+        calls.iter().map(|c| (c["method"].as_str().unwrap_or(""), c["path"].as_str().unwrap_or(""))).collect();
+    assert_eq!(
+        seen,
+        [("POST", "/connect/v3/login"), ("GET", "/connect/v3/login/session"), ("POST", "/connect/v3/logout")]
+    );
     assert_eq!(calls[0]["contentType"], "application/json");
     assert_eq!(calls[0]["query"], "");
     let login: Value = serde_json::from_str(calls[0]["body"].as_str().unwrap_or("")).unwrap_or_default();
-    assert_eq!(login, json!({ "username": AP_USER, "password": AP_PASSWORD, "organizationId": AP_ORG, "devKey": AP_DEV_KEY }));
+    assert_eq!(
+        login,
+        json!({ "username": AP_USER, "password": AP_PASSWORD, "organizationId": AP_ORG, "devKey": AP_DEV_KEY })
+    );
     for c in &calls[1..] {
         let names = c["headerNames"].as_array().cloned().unwrap_or_default();
         assert!(names.contains(&json!("devkey")) && names.contains(&json!("sessionid")), "{c}");
@@ -315,7 +358,10 @@ fn partner_operations() {
     expect(&server, &mut sent, &good, &[]);
     let calls = mock.calls();
     assert_eq!(calls.len(), 1, "{calls:?}");
-    assert_eq!((calls[0]["method"].as_str(), calls[0]["path"].as_str()), (Some("POST"), Some("/connect/v3/partner/login")));
+    assert_eq!(
+        (calls[0]["method"].as_str(), calls[0]["path"].as_str()),
+        (Some("POST"), Some("/connect/v3/partner/login"))
+    );
     assert_eq!(calls[0]["contentType"], "application/json");
     let login: Value = serde_json::from_str(calls[0]["body"].as_str().unwrap_or("")).unwrap_or_default();
     assert_eq!(login, json!({ "username": PARTNER_USER, "password": PARTNER_PASSWORD, "appKey": PARTNER_APP_KEY }));
@@ -323,9 +369,24 @@ fn partner_operations() {
     let both = |code| [(Some("username"), "rejected", Some(code)), (Some("password"), "rejected", Some(code))];
     expect(&server, &mut sent, &partner(PARTNER_USER, "wrong partner pw", PARTNER_APP_KEY), &both("BDC_1101"));
     // For a partner, a rejected key is the application key.
-    expect(&server, &mut sent, &partner(PARTNER_USER, PARTNER_PASSWORD, "WRONG-APP-KEY-1"), &[(Some("appKey"), "rejected", Some("BDC_1102"))]);
-    expect(&server, &mut sent, &partner("locked@example.com", PARTNER_PASSWORD, PARTNER_APP_KEY), &[(None, "locked", Some("BDC_1110"))]);
-    expect(&server, &mut sent, &partner("ratelimited@example.com", PARTNER_PASSWORD, PARTNER_APP_KEY), &[(None, "rate_limited", Some("BDC_1144"))]);
+    expect(
+        &server,
+        &mut sent,
+        &partner(PARTNER_USER, PARTNER_PASSWORD, "WRONG-APP-KEY-1"),
+        &[(Some("appKey"), "rejected", Some("BDC_1102"))],
+    );
+    expect(
+        &server,
+        &mut sent,
+        &partner("locked@example.com", PARTNER_PASSWORD, PARTNER_APP_KEY),
+        &[(None, "locked", Some("BDC_1110"))],
+    );
+    expect(
+        &server,
+        &mut sent,
+        &partner("ratelimited@example.com", PARTNER_PASSWORD, PARTNER_APP_KEY),
+        &[(None, "rate_limited", Some("BDC_1144"))],
+    );
     // (No organization ID on this form: BDC_1123 would be form-level; see check.rs.)
     faults(&server, &mock, &mut sent, &good);
     assert_log_clean(server, &sent);
@@ -343,7 +404,10 @@ fn spend_and_expense() {
     let calls = mock.calls();
     assert_eq!(calls.len(), 1, "{calls:?}");
     let c = &calls[0];
-    assert_eq!((c["method"].as_str(), c["path"].as_str(), c["query"].as_str()), (Some("GET"), Some("/connect/v3/spend/budgets"), Some("?max=1")));
+    assert_eq!(
+        (c["method"].as_str(), c["path"].as_str(), c["query"].as_str()),
+        (Some("GET"), Some("/connect/v3/spend/budgets"), Some("?max=1"))
+    );
     assert!(c["headerNames"].as_array().is_some_and(|n| n.contains(&json!("apitoken"))), "{c}");
     assert_eq!(c["body"], "");
 
@@ -382,7 +446,11 @@ fn saved_connections_are_tested_with_their_stored_secrets() {
     assert_eq!(login["devKey"], AP_DEV_KEY);
 
     // Any body is ignored.
-    let r = server.send_json("POST", &format!("/api/connections/{bad_token}/test"), &json!({ "secrets": { "apiToken": SPEND_TOKEN } }));
+    let r = server.send_json(
+        "POST",
+        &format!("/api/connections/{bad_token}/test"),
+        &json!({ "secrets": { "apiToken": SPEND_TOKEN } }),
+    );
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(items(&r.json()), [(Some("apiToken".to_owned()), "rejected".to_owned(), None)]);
 
@@ -437,7 +505,10 @@ fn invalid_forms_are_422_and_never_reach_bill() {
     // The same gates as a create: content type, JSON.
     let bytes = serde_json::to_vec(&apar("ap-ar-v2", AP_ORG, AP_USER, AP_PASSWORD, AP_DEV_KEY)).unwrap_or_default();
     assert_eq!(server.request("POST", "/api/connections/test", &[("Content-Type", "text/plain")], &bytes).status, 415);
-    assert_eq!(server.request("POST", "/api/connections/test", &[("Content-Type", "application/json")], b"{").status, 400);
+    assert_eq!(
+        server.request("POST", "/api/connections/test", &[("Content-Type", "application/json")], b"{").status,
+        400
+    );
     // A URL cannot be named by the client.
     let mut with_url = apar("ap-ar-v2", AP_ORG, AP_USER, AP_PASSWORD, AP_DEV_KEY);
     with_url["baseUrl"] = json!("https://evil.example/api/v2");
@@ -520,7 +591,10 @@ fn unreachable_oversized_and_redirected_answers() {
     // An answer over the 256 KB cap, with and without a Content-Length.
     let big = format!("{{\"results\":[],\"pad\":\"{}\"}}", "x".repeat(300 * 1024));
     for head in [format!("Content-Length: {}\r\n", big.len()), String::new()] {
-        let (origin, _) = fake_bill(format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{head}Connection: close\r\n\r\n{big}").into_bytes());
+        let (origin, _) = fake_bill(
+            format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{head}Connection: close\r\n\r\n{big}")
+                .into_bytes(),
+        );
         let server = start_server(&dirs, &origin);
         expect(&server, &mut sent, &good, &[(None, "invalid_response", None)]);
         drop(server);
@@ -537,7 +611,10 @@ fn unreachable_oversized_and_redirected_answers() {
     drop(server);
 
     // A 200 without the documented fields.
-    let (origin, _) = fake_bill(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}".to_vec());
+    let (origin, _) = fake_bill(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+            .to_vec(),
+    );
     let server = start_server(&dirs, &origin);
     expect(&server, &mut sent, &good, &[(None, "invalid_response", None)]);
     assert_log_clean(server, &sent);

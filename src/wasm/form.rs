@@ -14,7 +14,10 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::{AbortController, Headers, ReferrerPolicy, Request, RequestCache, RequestCredentials, RequestInit, RequestRedirect, Response};
+use web_sys::{
+    AbortController, Headers, ReferrerPolicy, Request, RequestCache, RequestCredentials, RequestInit, RequestRedirect,
+    Response,
+};
 
 /// The default time a submit may take before it is abandoned.
 const DEFAULT_TIMEOUT_MS: f64 = 15_000.0;
@@ -356,8 +359,12 @@ impl ConnectionForm {
                 Purpose::Save => target_url(&url, state.mode()),
                 Purpose::Test => url,
             };
-            let headers = if opts.headers.is_undefined() { Headers::new() } else { AnyHeaders::new(&opts.headers).map(JsCast::unchecked_into) }
-                .map_err(|_| throw(UsageError::InvalidArgument))?;
+            let headers = if opts.headers.is_undefined() {
+                Headers::new()
+            } else {
+                AnyHeaders::new(&opts.headers).map(JsCast::unchecked_into)
+            }
+            .map_err(|_| throw(UsageError::InvalidArgument))?;
             headers.set("Content-Type", "application/json")?;
             headers.set("Accept", "application/json")?;
             let init = RequestInit::new();
@@ -370,8 +377,8 @@ impl ConnectionForm {
             init.set_referrer_policy(ReferrerPolicy::NoReferrer);
             let controller = AbortController::new()?;
             init.set_signal(Some(&controller.signal()));
-            let request = Request::new_with_str_and_init(&target, &init)
-                .map_err(|_| throw(UsageError::InvalidArgument))?;
+            let request =
+                Request::new_with_str_and_init(&target, &init).map_err(|_| throw(UsageError::InvalidArgument))?;
             ((request, controller), opts.timeout_ms)
         };
         self.in_flight.set(true);

@@ -10,9 +10,9 @@ mod read;
 
 pub use form::ConnectionForm;
 
+use crate::json;
 use crate::spec;
 use crate::validate::{self, UsageError};
-use crate::json;
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
@@ -113,9 +113,7 @@ export type Settings = { [K in FieldId]?: string } & { [key: string]: unknown };
 pub(crate) fn throw(e: UsageError) -> JsValue {
     let err: js_sys::Error = match e {
         UsageError::InvalidArgument => js_sys::TypeError::new(e.message()).into(),
-        UsageError::UnknownApiType | UsageError::UnknownField => {
-            js_sys::RangeError::new(e.message()).into()
-        }
+        UsageError::UnknownApiType | UsageError::UnknownField => js_sys::RangeError::new(e.message()).into(),
     };
     // Setting a data property on a fresh Error cannot fail.
     let _ = Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(e.code()));
@@ -162,9 +160,7 @@ pub fn form_spec(
 /// @example
 /// validate({ name: "Ops", apiType: "spend-expense", environment: "sandbox", apiToken: " t0k " }).valid; // true
 #[wasm_bindgen(unchecked_return_type = "ValidationReport")]
-pub fn validate(
-    #[wasm_bindgen(unchecked_param_type = "Settings")] settings: JsValue,
-) -> Result<JsValue, JsValue> {
+pub fn validate(#[wasm_bindgen(unchecked_param_type = "Settings")] settings: JsValue) -> Result<JsValue, JsValue> {
     let entries = read::settings(&settings).map_err(throw)?;
     Ok(parsed(&json::report(&validate::validate(&entries))))
 }

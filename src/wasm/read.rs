@@ -44,7 +44,11 @@ pub fn value(v: &JsValue) -> Value {
     // Fast path for a string: one crossing. The conversion turns a lone surrogate
     // into U+FFFD, so only a string holding U+FFFD needs asking about.
     if let Some(s) = v.as_string() {
-        return if !s.chars().any(|c| c == '\u{FFFD}') || is_well_formed(v) { Value::Text(s) } else { Value::InvalidUnicode };
+        return if !s.chars().any(|c| c == '\u{FFFD}') || is_well_formed(v) {
+            Value::Text(s)
+        } else {
+            Value::InvalidUnicode
+        };
     }
     let mut entries = packed::decode(&pack_value(v)).unwrap_or_default();
     entries.pop().map_or(Value::NotText("unreadable"), |e| e.value)

@@ -40,12 +40,7 @@ pub fn command(data_dir: &Path, static_dir: &Path, env: &[(&str, &str)]) -> Comm
 
 pub fn command_listening_on(listen: &str, data_dir: &Path, static_dir: &Path, env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(BIN);
-    cmd.arg("--listen")
-        .arg(listen)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .arg("--static-dir")
-        .arg(static_dir);
+    cmd.arg("--listen").arg(listen).arg("--data-dir").arg(data_dir).arg("--static-dir").arg(static_dir);
     for k in SERVER_ENV {
         cmd.env_remove(k);
     }
@@ -217,14 +212,17 @@ impl Resp {
 
 /// One HTTP/1.1 request on a fresh connection (`Connection: close`).
 pub fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap_or_else(|e| panic!("connect: {e}"));
+    let mut stream =
+        TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap_or_else(|e| panic!("connect: {e}"));
     let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(20)));
     let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
     if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
         head.push_str(&format!("Host: {addr}\r\n"));
     }
-    let has_length = headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("transfer-encoding"));
+    let has_length = headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("transfer-encoding"));
     if !has_length && (!body.is_empty() || matches!(method, "POST" | "PUT")) {
         head.push_str(&format!("Content-Length: {}\r\n", body.len()));
     }
@@ -250,14 +248,11 @@ fn parse_response(raw: &[u8], head_only: bool) -> Resp {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("bad status line {status_line:?}"));
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-        .collect();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())).collect();
     let rest = &raw[split + 4..];
-    let chunked = headers
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked"));
+    let chunked =
+        headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked"));
     let body = if head_only {
         Vec::new()
     } else if chunked {
@@ -295,7 +290,8 @@ impl Dirs {
         let s = tmp.path().join("static");
         std::fs::create_dir_all(s.join("www")).unwrap_or_else(|e| panic!("{e}"));
         std::fs::create_dir_all(s.join("pkg")).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(s.join("www/index.html"), "<!doctype html><title>demo</title>").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(s.join("www/index.html"), "<!doctype html><title>demo</title>")
+            .unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(s.join("www/app.js"), "export const x = 1;\n").unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(s.join("pkg/billcom_connection_bg.wasm"), b"\0asm\x01\0\0\0").unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(s.join("outside-secret.txt"), "TOP-SECRET-OUTSIDE-WWW").unwrap_or_else(|e| panic!("{e}"));
@@ -385,9 +381,6 @@ pub fn codes(resp: &Resp) -> Vec<(String, String)> {
 pub fn assert_no_secret(haystack: &[u8], secrets: &[String], what: &str) {
     for s in secrets {
         let needle = s.as_bytes();
-        assert!(
-            !haystack.windows(needle.len()).any(|w| w == needle),
-            "{what} contains the secret {s:?}"
-        );
+        assert!(!haystack.windows(needle.len()).any(|w| w == needle), "{what} contains the secret {s:?}");
     }
 }
