@@ -72,7 +72,9 @@ impl FormState {
             .ok_or(UsageError::UnknownApiType)?;
         let mut form = FormState { mode: Mode::Edit { id }, api_type: api, slots: Vec::new(), issues: Vec::new() };
         for e in saved {
-            let Some(f) = api.fields().find(|f| f.id == e.key) else { continue };
+            let Some(f) = api.fields().find(|f| f.id == e.key) else {
+                continue;
+            };
             if !f.secret {
                 form.put(f.id, e.value.clone());
             }
@@ -147,12 +149,12 @@ impl FormState {
         Ok(items)
     }
 
-    /// Switches API type, keeping the values of fields both types have. Values of
-    /// fields the new type lacks are dropped (secrets zeroized).
+    /// Switches API type. Every value typed is kept, for every type: fields both
+    /// types have carry over, and the others come back on switching back. Only the
+    /// current type's fields are validated, listed and sent.
     pub fn set_api_type(&mut self, id: &str) -> Result<(), UsageError> {
         let next = spec::api_type(id).ok_or(UsageError::UnknownApiType)?;
         self.api_type = next;
-        self.slots.retain(|(k, _)| next.has_field(k));
         self.put("apiType", Value::Text(next.id.to_owned()));
         self.refresh_all();
         Ok(())
@@ -240,6 +242,7 @@ impl FormState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Severity;
     use crate::validate::validate as validate_entries;
 
     fn filled(api: &str) -> FormState {
@@ -284,16 +287,37 @@ mod tests {
     }
 
     #[test]
-    fn switching_api_type_keeps_shared_fields_only() {
+    fn switching_api_type_shows_only_its_fields_and_restores_the_others() {
         let mut f = filled("ap-ar-v3");
         f.set_api_type("partner").unwrap();
         assert_eq!(f.api_type().id, "partner");
         let keys: Vec<_> = f.values().iter().map(|(k, _)| *k).collect();
         assert_eq!(keys, ["name", "apiType", "environment", "username"]);
         assert_eq!(f.secrets_filled(), [("appKey", false), ("password", true)]);
+        // Only the partner's fields count and are sent (the password's spaces only warn).
+        let report = f.validate();
+        let errors: Vec<_> =
+            report.errors.iter().filter(|i| i.severity == Severity::Error).map(|i| i.field.as_deref()).collect();
+        assert_eq!(errors, [Some("appKey")]);
         f.set("apiType", Value::Text("spend-expense".into())).unwrap();
         assert_eq!(f.secrets_filled(), [("apiToken", false)]);
         assert!(f.set("password", Value::Text("x".into())).is_err());
+        // Back to V3: what was typed for it is all there again, and valid.
+        f.set_api_type("ap-ar-v3").unwrap();
+        assert!(f.validate().valid, "{:?}", f.validate().errors);
+        assert_eq!(
+            f.values().iter().find(|(k, _)| *k == "organizationId").map(|(_, v)| *v),
+            Some(" 00801ABCDEFGHIJKL ")
+        );
+        assert_eq!(f.secrets_filled(), [("password", true), ("devKey", true)]);
+        let body = f.payload().unwrap();
+        assert!(body.contains("\"devKey\"") && !body.contains("appKey") && !body.contains("apiToken"));
+        // clear_secrets forgets the secrets of every type, not only the shown one.
+        f.set_api_type("spend-expense").unwrap();
+        f.set("apiToken", Value::Text("tok".into())).unwrap();
+        f.clear_secrets();
+        f.set_api_type("ap-ar-v3").unwrap();
+        assert_eq!(f.secrets_filled(), [("password", false), ("devKey", false)]);
     }
 
     #[test]

@@ -148,6 +148,8 @@ pub fn api_types() -> String {
         w.str(t.id);
         w.key(false, "label");
         w.str(t.label);
+        w.key(false, "shortLabel");
+        w.str(t.short_label);
         w.key(false, "description");
         w.str(t.description);
         w.raw("}");
@@ -162,6 +164,12 @@ pub fn form_spec(t: &ApiType) -> String {
     w.raw("{");
     w.key(true, "apiType");
     w.str(t.id);
+    w.key(false, "shortLabel");
+    w.str(t.short_label);
+    if let Some(note) = t.environment_note {
+        w.key(false, "environmentNote");
+        w.str(note);
+    }
     w.key(false, "fields");
     w.raw("[");
     for (i, f) in t.fields().enumerate() {
@@ -173,8 +181,16 @@ pub fn form_spec(t: &ApiType) -> String {
         w.str(f.label);
         w.key(false, "help");
         w.str(f.help);
+        if let Some(d) = f.details {
+            w.key(false, "details");
+            w.str(d);
+        }
         w.key(false, "kind");
         w.str(f.kind.as_str());
+        if let Some(m) = f.input_mode {
+            w.key(false, "inputMode");
+            w.str(m);
+        }
         w.key(false, "required");
         w.bool(f.required);
         w.key(false, "secret");
@@ -214,6 +230,8 @@ fn write_options(w: &mut Writer, t: &ApiType, options: Options) {
                 w.str(o.id);
                 w.key(false, "label");
                 w.str(o.label);
+                w.key(false, "shortLabel");
+                w.str(o.short_label);
                 w.raw("}");
             }
         }

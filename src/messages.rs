@@ -72,6 +72,14 @@ pub fn format(rule: Option<Rule>, label: &str) -> String {
         Some(Rule::EmailExpected) => {
             sentence(&[label, " is usually an email address. Check it, unless you sign in with a sync token."])
         }
+        Some(Rule::NoInvisible) => sentence(&[
+            label,
+            " must not contain invisible characters such as zero-width spaces or text-direction marks.",
+        ]),
+        Some(Rule::NoSurroundingWhitespace) => sentence(&[
+            label,
+            " begins or ends with a space. BILL compares it exactly: remove the space unless it is really part of it.",
+        ]),
         None => sentence(&[label, " contains characters that are not valid text."]),
     }
 }

@@ -12,7 +12,6 @@ use serde::Serialize;
 #[serde(rename_all = "camelCase")]
 pub enum Kind {
     Text,
-    Email,
     Password,
     Select,
 }
@@ -21,7 +20,6 @@ impl Kind {
     pub const fn as_str(self) -> &'static str {
         match self {
             Kind::Text => "text",
-            Kind::Email => "email",
             Kind::Password => "password",
             Kind::Select => "select",
         }
@@ -60,6 +58,14 @@ pub enum Rule {
     /// Looks like an email address; only a warning, since BILL also accepts a sync
     /// token's name as the username.
     EmailExpected,
+    /// No invisible format character (Unicode category Cf: zero-width spaces and
+    /// joiners, bidi embeddings, overrides and isolates, the BOM, soft hyphens).
+    /// A name is shown to other people; `\u{202E}` can make it read as another one.
+    NoInvisible,
+    /// No space, tab or other whitespace at either end; only a warning, for values
+    /// that are never trimmed (a password may really end in a space, but a pasted
+    /// one usually picked it up by accident, and BILL then refuses it).
+    NoSurroundingWhitespace,
 }
 
 impl Rule {
@@ -71,12 +77,14 @@ impl Rule {
             Rule::Alphanumeric => "alphanumeric",
             Rule::Prefix(_) => "prefix",
             Rule::EmailExpected => "email",
+            Rule::NoInvisible => "no_invisible",
+            Rule::NoSurroundingWhitespace => "surrounding_whitespace",
         }
     }
 
     /// Whether breaking the rule is only a warning.
     pub const fn warns_only(self) -> bool {
-        matches!(self, Rule::EmailExpected)
+        matches!(self, Rule::EmailExpected | Rule::NoSurroundingWhitespace)
     }
 }
 
@@ -86,8 +94,14 @@ pub struct Field {
     /// Stable id: the settings key and the DOM name.
     pub id: &'static str,
     pub label: &'static str,
+    /// One line shown under the field.
     pub help: &'static str,
+    /// Where to find the value in BILL, for a disclosure under the help line.
+    pub details: Option<&'static str>,
     pub kind: Kind,
+    /// A keyboard hint (`inputmode`), never a syntax rule: the username is usually an
+    /// email address, but a sync token's name is not.
+    pub input_mode: Option<&'static str>,
     pub required: bool,
     /// Never logged, never shown back, never persisted by the browser.
     pub secret: bool,
@@ -106,11 +120,15 @@ pub struct Field {
 pub struct ApiType {
     pub id: &'static str,
     pub label: &'static str,
+    /// Fits a closed select on a phone (the full label is two lines there).
+    pub short_label: &'static str,
     pub description: &'static str,
     /// BILL's base URL per environment, in [`ENVIRONMENTS`] order.
     pub base_urls: [&'static str; 2],
     /// Field ids after the common ones (name, apiType, environment).
     pub credentials: &'static [&'static str],
+    /// Said beside the environment choice for this API type only.
+    pub environment_note: Option<&'static str>,
 }
 
 impl ApiType {
@@ -149,34 +167,46 @@ pub static API_TYPES: &[ApiType] = &[
     ApiType {
         id: "ap-ar-v2",
         label: "Accounts Payable (AP) and Accounts Receivable (AR) V2",
+        short_label: "AP/AR V2",
         description: "The original BILL API for bills, vendor payments, invoices and receivables. \
                       Signs in with an organization ID, a user's credentials and a developer key.",
         base_urls: ["https://api.bill.com/api/v2", "https://api-stage.bill.com/api/v2"],
         credentials: &["organizationId", "username", "password", "devKey"],
+        environment_note: Some(
+            "Older BILL pages call api-stage.bill.com production and api-sandbox.bill.com the \
+             sandbox. Today api-stage.bill.com is the V2 sandbox, and api-sandbox.bill.com was \
+             shut down on 31 August 2024.",
+        ),
     },
     ApiType {
         id: "ap-ar-v3",
         label: "Accounts Payable (AP) and Accounts Receivable (AR) V3",
+        short_label: "AP/AR V3",
         description: "BILL's current AP/AR API, with more fields and workflow coverage than V2. \
                       Same credentials as V2, served by BILL's v3 gateway.",
         base_urls: V3_URLS,
         credentials: &["organizationId", "username", "password", "devKey"],
+        environment_note: None,
     },
     ApiType {
         id: "partner",
         label: "Partner operations",
+        short_label: "Partner",
         description: "For accountants and software partners who onboard and administer many \
                       BILL organizations. Signs in with the partner's application key.",
         base_urls: V3_URLS,
         credentials: &["appKey", "username", "password"],
+        environment_note: None,
     },
     ApiType {
         id: "spend-expense",
         label: "Spend and expense",
+        short_label: "Spend & Expense",
         description: "BILL Spend & Expense (formerly Divvy): cards, budgets, transactions and \
                       reimbursements. Authenticates every call with an API token.",
         base_urls: V3_URLS,
         credentials: &["apiToken"],
+        environment_note: None,
     },
 ];
 
@@ -189,13 +219,21 @@ const TEXT_RULES: &[Rule] = &[Rule::NoControlChars];
 
 /// Every field any API type uses. Order here is irrelevant; display order comes from
 /// [`COMMON_FIELDS`] and [`ApiType::credentials`].
+///
+/// `help` is one line; where a value comes from in BILL goes in `details`. That a
+/// secret must be entered again on edit is said once per form by the renderer, not
+/// per field. Secrets are `autocomplete="off"`: none of them is this site's own
+/// password, so a password manager must neither offer to generate one (what
+/// `new-password` invites) nor fill the site's login password in (what
+/// `current-password` invites).
 pub static FIELDS: &[Field] = &[
     Field {
         id: "name",
         label: "Name your connection",
-        help: "A name you will recognise when you pick this connection from a list later, \
-               e.g. \"BILL production - AP\".",
+        help: "A name you will recognise in a list, e.g. \"BILL production - AP\".",
+        details: None,
         kind: Kind::Text,
+        input_mode: None,
         required: true,
         secret: false,
         autocomplete: "off",
@@ -204,13 +242,15 @@ pub static FIELDS: &[Field] = &[
         max_len: Some(100),
         normalize: Normalize::Trim,
         options: None,
-        rules: TEXT_RULES,
+        rules: &[Rule::NoControlChars, Rule::NoInvisible],
     },
     Field {
         id: "apiType",
         label: "API type",
-        help: "Which of BILL's APIs this connection talks to. Each asks for different credentials.",
+        help: "Which of BILL's APIs this connection talks to.",
+        details: None,
         kind: Kind::Select,
+        input_mode: None,
         required: true,
         secret: false,
         autocomplete: "off",
@@ -224,12 +264,10 @@ pub static FIELDS: &[Field] = &[
     Field {
         id: "environment",
         label: "Environment",
-        help: "Production is your live BILL account; Sandbox is BILL's test environment. \
-               The base URL of each is shown beside it. Older BILL pages list \
-               api-stage.bill.com as production and api-sandbox.bill.com as the sandbox: \
-               that is out of date. api-stage.bill.com is today's v2 sandbox, and \
-               api-sandbox.bill.com was shut down on 31 August 2024.",
+        help: "Production is your live BILL account; Sandbox is BILL's test environment.",
+        details: None,
         kind: Kind::Select,
+        input_mode: None,
         required: true,
         secret: false,
         autocomplete: "off",
@@ -243,10 +281,13 @@ pub static FIELDS: &[Field] = &[
     Field {
         id: "organizationId",
         label: "Organization ID",
-        help: "Your BILL organization's ID, which begins with 008. BILL support gives it to \
-               you with API access; in BILL it is under Settings > Sync & Integrations > \
-               Manage Developer Keys.",
+        help: "Your BILL organization's ID; it begins with 008.",
+        details: Some(
+            "In BILL: Settings > Sync & Integrations > Manage Developer Keys. BILL support \
+             gives it to you with API access.",
+        ),
         kind: Kind::Text,
+        input_mode: None,
         required: true,
         secret: false,
         autocomplete: "off",
@@ -260,9 +301,10 @@ pub static FIELDS: &[Field] = &[
     Field {
         id: "username",
         label: "Username",
-        help: "The email address you sign in to your BILL developer account with. \
-               With a sync token, enter the token's name instead.",
-        kind: Kind::Email,
+        help: "The email address of your BILL user, or a sync token's name.",
+        details: None,
+        kind: Kind::Text,
+        input_mode: Some("email"),
         required: true,
         secret: false,
         autocomplete: "off",
@@ -276,30 +318,33 @@ pub static FIELDS: &[Field] = &[
     Field {
         id: "password",
         label: "Password",
-        help: "The password of that BILL user (or the sync token's value). It is encrypted \
-               (AES-256) when the connection is saved, never shown again, and must be \
-               entered again each time you edit this connection.",
+        help: "That BILL user's password, or the sync token's value.",
+        details: None,
         kind: Kind::Password,
+        input_mode: None,
         required: true,
         secret: true,
-        autocomplete: "new-password",
+        autocomplete: "off",
         placeholder: None,
         min_len: None,
         max_len: Some(256),
         normalize: Normalize::None,
         options: None,
-        rules: TEXT_RULES,
+        rules: &[Rule::NoControlChars, Rule::NoSurroundingWhitespace],
     },
     Field {
         id: "devKey",
         label: "Developer key",
-        help: "The developer key BILL issued for your organization, under Settings > Sync & \
-               Integrations > Manage Developer Keys (BILL support can enable it). Stored \
-               encrypted, never shown again; re-enter it when you edit this connection.",
+        help: "The developer key BILL issued for your organization.",
+        details: Some(
+            "In BILL: Settings > Sync & Integrations > Manage Developer Keys. If it is not \
+             there, BILL support can enable it.",
+        ),
         kind: Kind::Password,
+        input_mode: None,
         required: true,
         secret: true,
-        autocomplete: "new-password",
+        autocomplete: "off",
         placeholder: None,
         min_len: None,
         max_len: Some(256),
@@ -310,12 +355,13 @@ pub static FIELDS: &[Field] = &[
     Field {
         id: "appKey",
         label: "Application key",
-        help: "The application key BILL emailed you when your partner account was created. \
-               Stored encrypted, never shown again; re-enter it when you edit this connection.",
+        help: "The application key of your BILL partner account.",
+        details: Some("BILL emails it to you when your partner account is created."),
         kind: Kind::Password,
+        input_mode: None,
         required: true,
         secret: true,
-        autocomplete: "new-password",
+        autocomplete: "off",
         placeholder: None,
         min_len: None,
         max_len: Some(256),
@@ -326,14 +372,16 @@ pub static FIELDS: &[Field] = &[
     Field {
         id: "apiToken",
         label: "API token",
-        help: "In BILL Spend & Expense (admin role needed): Profile > My account > Settings > \
-               API tokens > Generate new token; give it a name and description, click View \
-               and copy the token (it is shown only once). Stored encrypted, never shown \
-               again; re-enter it when you edit this connection.",
+        help: "A BILL Spend & Expense API token (admin role needed).",
+        details: Some(
+            "In Spend & Expense: Profile > My account > Settings > API tokens > Generate new \
+             token, then View and copy it: it is shown only once.",
+        ),
         kind: Kind::Password,
+        input_mode: None,
         required: true,
         secret: true,
-        autocomplete: "new-password",
+        autocomplete: "off",
         placeholder: None,
         min_len: None,
         max_len: Some(1024),

@@ -278,7 +278,38 @@ fn passes(rule: Rule, v: &str) -> bool {
         Rule::Alphanumeric => v.bytes().all(|b| b.is_ascii_alphanumeric()),
         Rule::Prefix(p) => v.starts_with(p),
         Rule::EmailExpected => looks_like_email(v),
+        Rule::NoInvisible => !v.chars().any(is_invisible_format),
+        Rule::NoSurroundingWhitespace => v.trim() == v,
     }
+}
+
+/// Unicode general category Cf (format characters), as of Unicode 16: invisible,
+/// and some (bidi overrides, isolates) reorder the text around them.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
 }
 
 /// A deliberately loose shape check: one `@`, something before it, a dotted domain

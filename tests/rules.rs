@@ -86,6 +86,14 @@ const CASES: &[(&str, Option<&str>, Code, Severity)] = &[
     ("username", Some("sync-token-name"), Code::InvalidFormat, Severity::Warning),
     ("username", Some("a@b"), Code::InvalidFormat, Severity::Warning),
     ("username", Some("a@@b.com"), Code::InvalidFormat, Severity::Warning),
+    // Invisible format characters in a name: a bidi override, a zero-width space, a BOM.
+    ("name", Some("Payables \u{202E}lanigiro"), Code::InvalidFormat, Severity::Error),
+    ("name", Some("Ops\u{200B}"), Code::InvalidFormat, Severity::Error),
+    ("name", Some("\u{FEFF}Ops"), Code::InvalidFormat, Severity::Error),
+    ("name", Some("Ops \u{2067}x\u{2069}"), Code::InvalidFormat, Severity::Error),
+    // A password is never trimmed: surrounding whitespace warns, never blocks.
+    ("password", Some(" secret"), Code::InvalidFormat, Severity::Warning),
+    ("password", Some("secret "), Code::InvalidFormat, Severity::Warning),
 ];
 
 #[test]
@@ -129,10 +137,16 @@ fn keys_are_trimmed_but_passwords_never() {
         }
         assert!(validate(&e).valid, "{}: {:?}", t.id, validate(&e).errors);
     }
-    // A password is taken as typed: surrounding spaces are part of it, not an error,
-    // and a password with a tab at the end is a control-character error (not trimmed away).
+    // A password is taken as typed: surrounding spaces are part of it, not an error
+    // (a warning says they are there), and a password with a tab at the end is a
+    // control-character error (not trimmed away), which replaces the warning.
     let r = validate(&with(valid("partner"), "password", text(" spaced ")));
     assert!(r.valid);
+    let rules: Vec<_> = r.errors.iter().map(|i| (i.severity, i.params.get("rule"))).collect();
+    assert_eq!(rules.len(), 1, "{rules:?}");
+    assert_eq!(r.errors[0].severity, Severity::Warning);
+    assert!(r.errors[0].message.contains("begins or ends with a space"));
+    assert!(validate(&with(valid("partner"), "password", text("in side"))).errors.is_empty());
     let r = validate(&with(valid("partner"), "password", text("secret\t")));
     assert_eq!(r.errors[0].code, Code::InvalidFormat);
 }

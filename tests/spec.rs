@@ -34,8 +34,28 @@ fn base_urls_are_billcom_md_not_the_seed() {
     for t in API_TYPES {
         assert!(t.base_urls.iter().all(|u| u.starts_with("https://") && !u.contains("api-sandbox")));
     }
-    let env = spec::field("environment").unwrap();
-    assert!(env.help.contains("api-sandbox.bill.com") && env.help.contains("api-stage.bill.com"));
+    // The correction is about v2 hosts: said for AP/AR V2 only, never for the others.
+    let v2 = spec::api_type("ap-ar-v2").unwrap().environment_note.unwrap();
+    assert!(v2.contains("api-sandbox.bill.com") && v2.contains("api-stage.bill.com"));
+    for id in ["ap-ar-v3", "partner", "spend-expense"] {
+        assert_eq!(spec::api_type(id).unwrap().environment_note, None, "{id}");
+    }
+    assert!(!spec::field("environment").unwrap().help.contains("bill.com"));
+}
+
+#[test]
+fn help_is_one_short_line_and_short_labels_fit_a_phone() {
+    for f in FIELDS {
+        assert!(f.help.len() <= 90 && !f.help.contains('\n'), "{}: {} chars", f.id, f.help.len());
+        // The re-enter rule is the renderer's, said once per form.
+        assert!(!f.help.contains("again") && !f.details.unwrap_or("").contains("again"), "{}", f.id);
+    }
+    let shorts: Vec<_> = API_TYPES.iter().map(|t| t.short_label).collect();
+    assert_eq!(shorts, ["AP/AR V2", "AP/AR V3", "Partner", "Spend & Expense"]);
+    // Distinct and short enough for a closed select at 390 px.
+    for (i, s) in shorts.iter().enumerate() {
+        assert!(s.len() <= 16 && !shorts[..i].contains(s), "{s}");
+    }
 }
 
 #[test]
@@ -45,11 +65,14 @@ fn every_field_is_required_and_the_four_credentials_are_secret() {
     for f in FIELDS {
         assert!(f.required, "{}", f.id);
         assert!(!f.label.is_empty() && f.help.len() > 20, "{}", f.id);
+        assert!(f.details.is_none_or(|d| d.len() > 20), "{}", f.id);
         if f.secret {
             assert_eq!(f.kind, Kind::Password, "{}", f.id);
-            assert_eq!(f.autocomplete, "new-password", "{}", f.id);
-            assert!(f.help.contains("re-enter") || f.help.contains("entered again"), "{}", f.id);
+            // Not this site's password: no generation, no fill of the site's own login.
+            assert_eq!(f.autocomplete, "off", "{}", f.id);
         }
+        // No field tells a renderer to enforce a syntax the validator only warns about.
+        assert!(f.input_mode.is_none() || f.kind == Kind::Text, "{}", f.id);
         assert_eq!(f.kind == Kind::Select, f.options.is_some(), "{}", f.id);
         if f.kind != Kind::Select {
             assert!(f.max_len.is_some(), "{} needs a length limit", f.id);
@@ -60,7 +83,8 @@ fn every_field_is_required_and_the_four_credentials_are_secret() {
         let ids: Vec<_> = t.fields().map(|f| f.id).collect();
         assert_eq!(ids.len(), 3 + t.credentials.len(), "{}", t.id);
     }
-    assert!(spec::field("apiToken").unwrap().help.contains("Generate new token"));
+    assert!(spec::field("apiToken").unwrap().details.unwrap().contains("Generate new token"));
+    assert_eq!(spec::field("username").unwrap().input_mode, Some("email"));
 }
 
 #[test]
@@ -68,6 +92,10 @@ fn form_spec_json_lists_fields_in_display_order() {
     let t = spec::api_type("ap-ar-v3").unwrap();
     let v: Json = serde_json::from_str(&json::form_spec(t)).unwrap();
     assert_eq!(v["apiType"], "ap-ar-v3");
+    assert_eq!(v["shortLabel"], "AP/AR V3");
+    assert!(v.get("environmentNote").is_none());
+    let v2: Json = serde_json::from_str(&json::form_spec(spec::api_type("ap-ar-v2").unwrap())).unwrap();
+    assert!(v2["environmentNote"].as_str().unwrap().contains("api-sandbox.bill.com"));
     let ids: Vec<_> = v["fields"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["name", "apiType", "environment", "organizationId", "username", "password", "devKey"]);
     let env = &v["fields"][2];
@@ -79,6 +107,10 @@ fn form_spec_json_lists_fields_in_display_order() {
         ])
     );
     let org = &v["fields"][3];
+    assert!(org["details"].as_str().unwrap().contains("Manage Developer Keys"));
+    let user = &v["fields"][4];
+    assert_eq!((user["kind"].as_str(), user["inputMode"].as_str()), (Some("text"), Some("email")));
+    assert_eq!(v["fields"][1]["options"][0]["shortLabel"], "AP/AR V2");
     assert_eq!((org["minLength"].as_u64(), org["maxLength"].as_u64()), (Some(15), Some(20)));
     assert_eq!(org["secret"], false);
     let pw = &v["fields"][5];
@@ -95,7 +127,10 @@ fn api_types_json_matches_the_table() {
     let arr = v.as_array().unwrap();
     assert_eq!(arr.len(), 4);
     for (j, t) in arr.iter().zip(API_TYPES) {
-        assert_eq!(j, &json!({ "id": t.id, "label": t.label, "description": t.description }));
+        assert_eq!(
+            j,
+            &json!({ "id": t.id, "label": t.label, "shortLabel": t.short_label, "description": t.description })
+        );
     }
 }
 

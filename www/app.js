@@ -117,8 +117,8 @@ function createField(field) {
     control = el("input", {
       id,
       type: secret ? "password" : "text",
-      inputmode: field.kind === "email" ? "email" : null,
-      autocomplete: secret ? "new-password" : field.autocomplete || "off",
+      inputmode: field.inputMode ?? null,
+      autocomplete: field.autocomplete || "off",
       placeholder: field.placeholder,
       required: field.required,
       spellcheck: "false",

@@ -41,12 +41,16 @@ export interface BillcomUsageError extends Error {
 export interface ApiTypeInfo {
   id: ApiTypeId;
   label: string;
+  /** Fits a closed select on a phone, e.g. "AP/AR V2". */
+  shortLabel: string;
   description: string;
 }
 
 export interface FieldOption {
   value: string;
   label: string;
+  /** For API type options: the short label. */
+  shortLabel?: string;
   /** For environment options: BILL's base URL for the form's API type. */
   baseUrl?: string;
 }
@@ -54,8 +58,13 @@ export interface FieldOption {
 export interface FieldSpec {
   id: FieldId;
   label: string;
+  /** One line. */
   help: string;
-  kind: "text" | "email" | "password" | "select";
+  /** Where to find the value in BILL: for a disclosure under the help line. */
+  details?: string;
+  kind: "text" | "password" | "select";
+  /** A keyboard hint for `inputmode` (never a syntax to enforce). */
+  inputMode?: string;
   required: boolean;
   /** Never persisted, logged or shown back; re-entered on every edit. */
   secret: boolean;
@@ -69,6 +78,9 @@ export interface FieldSpec {
 
 export interface FormSpec {
   apiType: ApiTypeId;
+  shortLabel: string;
+  /** Said beside the environment choice, for this API type only. */
+  environmentNote?: string;
   /** Display order: name, apiType, environment, then the credentials. */
   fields: FieldSpec[];
 }
@@ -78,7 +90,7 @@ export interface ReportParams {
   min?: number;
   /** too_long: the maximum length. */
   max?: number;
-  /** invalid_format: the rule broken (no_control_chars, no_whitespace, alphanumeric, prefix, email, unicode). */
+  /** invalid_format: the rule broken (no_control_chars, no_whitespace, alphanumeric, prefix, email, no_invisible, surrounding_whitespace, unicode). */
   rule?: string;
   /** invalid_format with rule "prefix": the required prefix. */
   prefix?: string;

@@ -160,7 +160,7 @@ describe("create, list, edit, delete per API type", () => {
         assert.equal(await c.inputValue(), "", `${f.id} starts empty`);
         assert.equal(await c.getAttribute("required"), "");
         assert.equal(await c.getAttribute("type"), "password");
-        assert.equal(await c.getAttribute("autocomplete"), "new-password");
+        assert.equal(await c.getAttribute("autocomplete"), "off");
         const hints = await c.evaluate((input) =>
           input.getAttribute("aria-describedby").split(" ").map((id) => document.getElementById(id))
             .filter((e) => e && !e.hidden && e.closest(".field") === input.closest(".field")).map((e) => e.textContent));

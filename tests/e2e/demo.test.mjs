@@ -133,7 +133,7 @@ describe("demo page, per API type", () => {
         assert.ok(attrs.required !== undefined, `${f.label} is required`);
         if (f.secret) {
           assert.equal(attrs.type, "password");
-          assert.equal(attrs.autocomplete, "new-password");
+          assert.equal(attrs.autocomplete, "off");
           assert.equal(attrs.spellcheck, "false");
           assert.equal(attrs.autocapitalize, "off");
           for (const k of ["data-1p-ignore", "data-bwignore"]) assert.ok(k in attrs, `${f.id} has ${k}`);

@@ -48,7 +48,7 @@ test("formSpec gives each API type its fields in display order", () => {
       assert.equal(f.required, true);
       assert.equal(f.secret, ["password", "devKey", "appKey", "apiToken"].includes(f.id), f.id);
       if (f.secret) assert.equal(f.autocomplete, "new-password");
-      assert.ok(["text", "email", "password", "select"].includes(f.kind));
+      assert.ok(["text", "password", "select"].includes(f.kind));
     }
     const env = spec.fields[2].options;
     assert.deepEqual(env.map((o) => o.value), ["production", "sandbox"]);
