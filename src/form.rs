@@ -5,11 +5,11 @@
 //! and leave only through [`FormState::payload`], the one request body for the
 //! backend.
 
-use crate::json;
 use crate::report::{Issue, Report};
 use crate::secret::Secret;
 use crate::spec::{self, ApiType};
 use crate::validate::{self, Entry, UsageError, Value};
+use crate::wire;
 use zeroize::Zeroizing;
 
 /// Create a new connection, or edit a saved one.
@@ -235,7 +235,7 @@ impl FormState {
             };
             bucket.push((f.id, v));
         }
-        Ok(Zeroizing::new(json::payload(&top, &settings, &secrets)))
+        Ok(wire::write_parts(&top, &settings, &secrets))
     }
 }
 
