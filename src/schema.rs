@@ -44,7 +44,8 @@ fn class(rules: &[Rule]) -> String {
     if rules.contains(&Rule::Alphanumeric) {
         return "[A-Za-z0-9]".into();
     }
-    let mut excluded = String::new();
+    // A lone UTF-16 surrogate (only a JS string can hold one) is always refused.
+    let mut excluded = String::from(r"\p{Cs}");
     for r in rules {
         match r {
             Rule::NoControlChars => excluded.push_str(r"\p{Cc}"),
@@ -53,11 +54,7 @@ fn class(rules: &[Rule]) -> String {
             Rule::Alphanumeric | Rule::Prefix(_) | Rule::EmailExpected | Rule::NoSurroundingWhitespace => {}
         }
     }
-    if excluded.is_empty() {
-        r"[\s\S]".into()
-    } else {
-        format!("[^{excluded}]")
-    }
+    format!("[^{excluded}]")
 }
 
 fn repeat(class: &str, min: u32, max: Option<u32>) -> String {
@@ -197,12 +194,14 @@ pub fn json_schema(only: Option<ApiType>) -> Node {
                         .with(
                             "if",
                             Node::map()
+                                .with("type", "object")
                                 .with("properties", Node::map().with("apiType", Node::map().with("const", t.id)))
                                 .with("required", vec!["apiType".into()]),
                         )
                         .with(
                             "then",
                             Node::map()
+                                .with("type", "object")
                                 .with("properties", properties(credentials(*t), None))
                                 .with("required", required(credentials(*t))),
                         )
@@ -237,11 +236,11 @@ mod tests {
             r"^\p{White_Space}*(?=\P{White_Space})008[A-Za-z0-9]{12,17}(?<=\P{White_Space})\p{White_Space}*$"
         );
         let password = spec::field("password").unwrap();
-        assert_eq!(pattern(password), r"^(?=[\s\S]*\P{White_Space})[^\p{Cc}]*$");
+        assert_eq!(pattern(password), r"^(?=[\s\S]*\P{White_Space})[^\p{Cs}\p{Cc}]*$");
         let key = spec::field("devKey").unwrap();
         assert_eq!(
             pattern(key),
-            r"^\p{White_Space}*(?=\P{White_Space})[^\p{Cc}\p{White_Space}]{1,256}(?<=\P{White_Space})\p{White_Space}*$"
+            r"^\p{White_Space}*(?=\P{White_Space})[^\p{Cs}\p{Cc}\p{White_Space}]{1,256}(?<=\P{White_Space})\p{White_Space}*$"
         );
         assert_eq!(literal("a.b-c"), r"a\.b\-c");
     }
