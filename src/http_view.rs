@@ -142,7 +142,7 @@ mod tests {
         let is_placeholder = |s: &str| {
             s.strip_prefix("{{")
                 .and_then(|r| r.strip_suffix("}}"))
-                .is_some_and(|id| id == "sessionId" || crate::spec::field(id).is_some())
+                .is_some_and(|id| id == "sessionId" || spec::field(id).is_some())
         };
         for t in API_TYPES {
             for e in ENVIRONMENTS {

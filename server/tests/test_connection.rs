@@ -167,7 +167,10 @@ fn test_unsaved(server: &Server, sent: &mut Sent, body: &Value) -> Value {
     assert_no_secret(r.raw().as_bytes(), &secret_values(body), "a test answer");
     let v = r.json();
     assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
-    for i in v["errors"].as_array().into_iter().flatten() {
+    // An answer without an errors array must fail here, not pass an empty loop.
+    let errors = v["errors"].as_array().unwrap_or_else(|| panic!("no errors array: {v}"));
+    assert_eq!(v["ok"].as_bool(), Some(errors.is_empty()), "{v}");
+    for i in errors {
         assert_eq!(i["severity"], "error", "{v}");
         assert!(i["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
     }
