@@ -13,7 +13,9 @@
 //!   the same properties the validator uses (`char::is_whitespace`,
 //!   `char::is_control`, its Cf table), so they need a `u`-flag regex engine (ajv's
 //!   default). A JS engine on an older Unicode version than the validator's may
-//!   disagree on a character assigned since.
+//!   disagree on a character assigned since. Every text field also refuses a lone
+//!   UTF-16 surrogate (`\p{Cs}`), which only a JS string can hold and `validate`
+//!   always reports.
 //!
 //! Warnings (an email-shaped username, spaces around a password) never make
 //! settings invalid, so they are not in the schema; their `$comment` mentions them.
