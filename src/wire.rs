@@ -270,6 +270,22 @@ pub fn normalize(body: Json) -> Result<Zeroizing<String>, Rejection> {
     parse(body).map(|a| write(&a.submission))
 }
 
+/// [`normalize`] for the flat settings object `validate()` takes: the chosen API
+/// type's fields, normalized, as one flat JSON object (zeroized when dropped); the
+/// report when the settings are invalid.
+pub fn normalize_settings(entries: &[Entry]) -> Result<Zeroizing<String>, Report> {
+    let report = validate(entries);
+    if !report.valid {
+        return Err(report);
+    }
+    let Ok(s) = build(entries) else { return Err(report) };
+    let mut pairs: Vec<(&str, &str)> =
+        vec![("name", s.name.as_str()), ("apiType", s.api_type.id), ("environment", s.environment.id)];
+    pairs.extend(s.settings.iter().map(|(k, v)| (*k, v.as_str())));
+    pairs.extend(s.secrets.iter().map(|(k, v)| (*k, v.expose())));
+    Ok(Zeroizing::new(json::object(&pairs)))
+}
+
 /// The normalized values of the chosen API type's fields, from entries the
 /// validator passed. Fields of other API types are dropped (and zeroized).
 fn build(entries: &[Entry]) -> Result<Submission, Rejection> {
@@ -444,6 +460,21 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["settings"]["organizationId"], "00801ABCDEFGHIJKL");
         assert_eq!(v["secrets"]["devKey"], "k");
+    }
+
+    #[test]
+    fn flat_settings_normalize_to_the_chosen_types_fields() {
+        let entries = [
+            Entry::text("name", " Ops "),
+            Entry::text("apiType", "spend-expense"),
+            Entry::text("environment", "sandbox"),
+            Entry::text("apiToken", " t0k "),
+            Entry::text("devKey", "ignored: another type's field"),
+        ];
+        let text = normalize_settings(&entries).unwrap();
+        assert_eq!(*text, r#"{"name":"Ops","apiType":"spend-expense","environment":"sandbox","apiToken":"t0k"}"#);
+        let report = normalize_settings(&entries[..3]).unwrap_err();
+        assert_eq!(report.errors[0].field.as_deref(), Some("apiToken"));
     }
 
     #[test]
