@@ -208,8 +208,8 @@ async fn submission(headers: &HeaderMap, body: Body) -> Result<NewConnection, Ap
     let parsed: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "The request body is not valid JSON."))?;
     drop(bytes);
-    match submission::check(parsed) {
-        Ok(accepted) => Ok(accepted.connection),
+    match submission::parse(parsed) {
+        Ok(connection) => Ok(connection),
         Err(Rejection::Malformed(message)) => Err(ApiError::new(StatusCode::BAD_REQUEST, message)),
         Err(Rejection::Invalid(errors)) => Err(ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
@@ -285,14 +285,14 @@ pub async fn delete(
 }
 
 /// Runs a connection test: the rate limit first (no call to BILL when over it),
-/// then the check. Always 200 with the `CheckResult`.
+/// then the test. Always 200 with the `TestResult`.
 async fn run_test(state: &Shared, creds: Credentials, id: Option<&str>) -> Response {
     let started = std::time::Instant::now();
     let api_type = creds.api_type.id;
     let key = state.limiter.key(|h| creds.hash_identity(h));
     let result = match state.limiter.check(key, started) {
         Verdict::Limited(wait) => bill::limited(wait),
-        Verdict::Allowed => state.bill.check(&creds).await,
+        Verdict::Allowed => state.bill.test_connection(&creds).await,
     };
     drop(creds);
     // What BILL said, never what was sent: no secret, no session id.
