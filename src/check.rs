@@ -46,6 +46,8 @@ impl CheckCode {
     }
 }
 
+const CONNECTED: &str = "Connected: BILL accepted these credentials.";
+
 /// One item of a test result: the validator's report shape with check codes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CheckIssue {
@@ -67,7 +69,7 @@ pub struct CheckResult {
 
 impl CheckResult {
     pub fn success() -> Self {
-        CheckResult { ok: true, message: "Connected: BILL accepted these credentials.".into(), errors: Vec::new() }
+        CheckResult { ok: true, message: CONNECTED.into(), errors: Vec::new() }
     }
 
     pub fn failure(errors: Vec<CheckIssue>) -> Self {
@@ -205,28 +207,57 @@ pub fn from_bill_code(api_type: &str, bill_code: &str) -> CheckResult {
     )
 }
 
+const TOKEN_REJECTED: &str =
+    "BILL Spend & Expense did not accept this API token. Generate a new one and paste it again.";
+
 /// The Spend & Expense API rejected the token (HTTP 401 or 403).
 pub fn token_rejected() -> CheckResult {
     CheckResult::failure(vec![CheckIssue {
         field: Some(Cow::Borrowed("apiToken")),
         code: CheckCode::Rejected,
         severity: Severity::Error,
-        message: "BILL Spend & Expense did not accept this API token. Generate a new one and paste it again.".into(),
+        message: TOKEN_REJECTED.into(),
         params: Params::default(),
     }])
 }
 
 /// A failure of the exchange itself, not of the credentials.
 pub fn transport(code: CheckCode) -> CheckResult {
-    let message = match code {
+    CheckResult::form_level(code, None, transport_message(code))
+}
+
+fn transport_message(code: CheckCode) -> &'static str {
+    match code {
         CheckCode::Timeout => "BILL did not answer within 10 seconds. Test again in a moment.",
         CheckCode::UpstreamError => "BILL answered with a server error. Test again in a moment.",
         CheckCode::InvalidResponse => "BILL's answer was not in the format its API documents. Test again later.",
         CheckCode::Unreachable => "BILL could not be reached from the server.",
         CheckCode::RateLimited => "Too many connection tests for these credentials. Wait a minute, then test again.",
         CheckCode::Locked | CheckCode::AuthFailed | CheckCode::Rejected => "BILL refused the login.",
-    };
-    CheckResult::form_level(code, None, message)
+    }
+}
+
+/// Every message a test result can carry, keyed for a frontend that translates:
+/// `test.ok` (success), `bill.{code}` (a known BILL code), `test.token_rejected`,
+/// `test.{code}` (transport failures and the generic refusal). Each is fixed text.
+pub fn catalogue() -> Vec<(String, &'static str)> {
+    let mut out = vec![("test.ok".to_owned(), CONNECTED)];
+    for row in BILL_CODES {
+        out.push((["bill.", row.bill_code].concat(), row.message));
+    }
+    out.push(("test.token_rejected".to_owned(), TOKEN_REJECTED));
+    for code in [
+        CheckCode::AuthFailed,
+        CheckCode::Timeout,
+        CheckCode::UpstreamError,
+        CheckCode::InvalidResponse,
+        CheckCode::Unreachable,
+        CheckCode::RateLimited,
+        CheckCode::Locked,
+    ] {
+        out.push((["test.", code.as_str()].concat(), transport_message(code)));
+    }
+    out
 }
 
 #[cfg(test)]
