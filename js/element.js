@@ -437,7 +437,7 @@ export class BillcomConnectionForm extends HTMLElement {
         n.shown = key + this.#lang;
         n.msgs.replaceChildren(
           ...items.map((i) =>
-            el("p", { class: `bcf-msg bcf-${i.severity}`, "data-code": i.code }, el("span", { class: "bcf-sr" }, `${this.#t(i.severity)} `), this.#message(i)),
+            el("p", { class: `bcf-msg bcf-${i.severity}`, "data-code": i.code, "data-severity": i.severity }, el("span", { class: "bcf-sr" }, `${this.#t(i.severity)} `), this.#message(i)),
           ),
         );
       }
@@ -452,7 +452,8 @@ export class BillcomConnectionForm extends HTMLElement {
       if (this.#busy) b.setAttribute("aria-disabled", "true");
       else b.removeAttribute("aria-disabled");
     }
-    this.#root.toggleAttribute("aria-busy", !!this.#busy);
+    if (this.#busy) this.#root.setAttribute("aria-busy", "true");
+    else this.#root.removeAttribute("aria-busy");
   }
 
   #summary(errors) {
@@ -568,8 +569,9 @@ export class BillcomConnectionForm extends HTMLElement {
                 : r.reason === "http"
                   ? this.#t("http", { status: r.status })
                   : this.#t("failed", { reason: r.reason });
+    const general = (r.errors ?? []).filter((i) => !items.includes(i)).map((i) => this.#message(i));
     const message = kind === "test" && r.reason !== "invalid" && !items.length ? this.#t("couldNotTest", { message: text }) : text;
-    this.#say("", message);
+    this.#say("", [message, ...general].join(" "));
     if (items.length) this.#ui.summary.focus();
   }
 }

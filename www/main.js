@@ -25,6 +25,7 @@ function listSay(status, alert = "") {
 async function loadList() {
   const seq = ++listSeq;
   const r = await listConnections();
+  await form.ready; // the list's labels come from the package, loaded by the element
   if (seq !== listSeq) return;
   $("list-section").removeAttribute("aria-busy");
   if (!r.ok || !Array.isArray(r.body)) {

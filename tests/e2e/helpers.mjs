@@ -26,8 +26,18 @@ export const LAUNCH = {
   ],
 };
 
-/** The hint a secret input carries in edit mode. */
-export const REENTER = "Enter this again: saved secrets are never shown.";
+const ELEMENT = path.join(REPO, "pkg/element.js");
+if (!existsSync(ELEMENT)) throw new Error("pkg/element.js is missing: run `bash scripts/build.sh` first");
+/** The element's own English words (its `en` catalogue), read from its source. */
+export const en = JSON.parse(
+  "{" +
+    readFileSync(ELEMENT, "utf8").match(/export const en = \{([\s\S]*?)\n\};/)[1]
+      .replace(/^\s*(\w+):/gm, '"$1":').replace(/,\s*$/, "") +
+    "}",
+);
+
+/** The element's note, once per form, that saved secrets must be entered again. */
+export const REENTER = en.editNote;
 
 // ------------------------------------------------------------------ backend
 
@@ -174,7 +184,7 @@ export async function openPage(browser, url) {
     rec.pending.push(r.body().then((b) => (entry.body = b.toString("latin1")), () => {}));
   });
   await page.goto(url);
-  await page.waitForSelector("form:not([aria-busy])");
+  await page.waitForSelector("billcom-connection-form:not([aria-busy]) form");
   await page.waitForSelector("#list-section:not([aria-busy])");
   rec.historyLength = await page.evaluate(() => history.length);
   rec.seeUrl();
@@ -183,10 +193,15 @@ export async function openPage(browser, url) {
 
 export const control = (page, label) => page.getByLabel(label, { exact: true });
 
+/** Picks an API type by its option's text: the short label ("AP/AR V2"). */
 export async function pickApiType(page, apiTypeId) {
-  const label = pkg.apiTypes().find((t) => t.id === apiTypeId).label;
+  const label = pkg.apiTypes().find((t) => t.id === apiTypeId).shortLabel;
   await control(page, "API type").selectOption({ label });
 }
+
+/** The element's public state: mode (from `connection`), `dirty` and `valid`. */
+export const formState = (page, selector = "billcom-connection-form") =>
+  page.locator(selector).evaluate((f) => ({ mode: f.connection ? "edit" : "create", dirty: f.dirty, valid: f.valid }));
 
 /** Chromium's own messages that are not the page's output. */
 export function pageConsole(messages) {
