@@ -391,7 +391,9 @@ export class BillcomConnectionForm extends HTMLElement {
     this.#items.set(n.id, this.#form.set(n.id, n.control.value));
     this.#server.delete(n.id);
     if (n.id === "environment") this.#note(n, formSpec(this.#form.apiType).fields.find((f) => f.id === n.id), formSpec(this.#form.apiType));
-    if (this.#ui.status.textContent) this.#say("", this.#ui.alert.textContent);
+    // A success is stale once something changes; "see the marked fields" goes with the marks.
+    if (!this.#busy) this.#ui.status.textContent = "";
+    if (this.#alertFields && this.#server.size === 0) this.#say(this.#ui.status.textContent, "");
     this.#refresh();
     this.#emit("change");
   }
@@ -422,6 +424,7 @@ export class BillcomConnectionForm extends HTMLElement {
   }
 
   #shownKey = "";
+  #alertFields = false;
 
   /** Shows each shown field's items, the summary, and the buttons' state. */
   #refresh() {
@@ -437,7 +440,7 @@ export class BillcomConnectionForm extends HTMLElement {
         n.shown = key + this.#lang;
         n.msgs.replaceChildren(
           ...items.map((i) =>
-            el("p", { class: `bcf-msg bcf-${i.severity}`, "data-code": i.code, "data-severity": i.severity }, el("span", { class: "bcf-sr" }, `${this.#t(i.severity)} `), this.#message(i)),
+            el("p", { class: `bcf-msg bcf-${i.severity}`, "data-code": i.code, "data-severity": i.severity, "data-bill-code": i.params?.billCode }, el("span", { class: "bcf-sr" }, `${this.#t(i.severity)} `), this.#message(i)),
           ),
         );
       }
@@ -476,9 +479,16 @@ export class BillcomConnectionForm extends HTMLElement {
   }
 
   /** Sets the status (success, busy) and alert (failure) texts; both regions always exist. */
-  #say(status, alert) {
+  /** Sets the status (success, busy) and the alert (failure; text or a `<p>`); both regions always exist. */
+  #say(status, alert, aboutFields = false) {
     this.#ui.status.textContent = status;
-    this.#ui.alert.textContent = alert;
+    this.#ui.alert.replaceChildren(alert);
+    this.#alertFields = aboutFields;
+  }
+
+  /** A failure line carrying the item's code (and BILL's), for styling and tests. */
+  #line(text, item) {
+    return el("p", { "data-code": item?.code, "data-bill-code": item?.params?.billCode }, text);
   }
 
   #emit(what, detail) {
@@ -540,11 +550,12 @@ export class BillcomConnectionForm extends HTMLElement {
       const general = (r.errors ?? []).find((i) => !i.field);
       this.#refresh();
       if (onFields.length) {
-        this.#say("", this.#t("refused"));
+        this.#say("", this.#t("refused"), true);
         this.#ui.summary.focus();
       } else {
         const message = general ? this.#message(general) : r.message;
-        this.#say("", this.#t(general && NOT_RUN.includes(general.code) ? "couldNotTest" : "refusedLogin", { message }));
+        const key = general && NOT_RUN.includes(general.code) ? "couldNotTest" : "refusedLogin";
+        this.#say("", this.#line(this.#t(key, { message }), general));
       }
     }
     this.#emit("tested", { result: r });
@@ -571,7 +582,7 @@ export class BillcomConnectionForm extends HTMLElement {
                   : this.#t("failed", { reason: r.reason });
     const general = (r.errors ?? []).filter((i) => !items.includes(i)).map((i) => this.#message(i));
     const message = kind === "test" && r.reason !== "invalid" && !items.length ? this.#t("couldNotTest", { message: text }) : text;
-    this.#say("", [message, ...general].join(" "));
+    this.#say("", this.#line([message, ...general].join(" "), { code: r.reason }), items.length > 0);
     if (items.length) this.#ui.summary.focus();
   }
 }

@@ -21,17 +21,17 @@ function fieldsOf(apiType) {
   }
 }
 
-/** One line per distinct message, naming the fields it is about (BDC_1101 blames two). */
+/** One line `{ text, code, named }` per distinct message, naming its fields (BDC_1101 blames two). */
 export function failureLines(apiType, errors) {
   const labels = new Map(fieldsOf(apiType).map((f) => [f.id, f.label]));
   const byMessage = new Map();
   for (const item of Array.isArray(errors) ? errors : []) {
     if (!item || typeof item.message !== "string") continue;
-    const entry = byMessage.get(item.message) ?? [];
-    if (labels.has(item.field)) entry.push(labels.get(item.field));
+    const entry = byMessage.get(item.message) ?? { named: [], code: typeof item.code === "string" ? item.code : null };
+    if (labels.has(item.field)) entry.named.push(labels.get(item.field));
     byMessage.set(item.message, entry);
   }
-  return [...byMessage].map(([m, named]) => (named.length ? `${named.join(", ")}: ${m}` : m));
+  return [...byMessage].map(([m, { named, code }]) => ({ text: named.length ? `${named.join(", ")}: ${m}` : m, code, named: named.length > 0 }));
 }
 
 /**
@@ -93,5 +93,9 @@ export function showRow(li, t) {
   if (t?.busy) button.setAttribute("aria-disabled", "true");
   else button.removeAttribute("aria-disabled");
   status.textContent = t?.busy ? "Testing with BILL…" : t?.ok ? t.lines[0] : "";
-  alert.replaceChildren(...(t && !t.busy && !t.ok ? t.lines.map((l, i) => el("p", {}, i === 0 ? el("strong", {}, l) : l)) : []));
+  const line = (l, i) => {
+    const { text, code } = typeof l === "string" ? { text: l } : l;
+    return el("p", { "data-code": code }, i === 0 ? el("strong", {}, text) : text);
+  };
+  alert.replaceChildren(...(t && !t.busy && !t.ok ? t.lines.map(line) : []));
 }

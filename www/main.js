@@ -115,9 +115,10 @@ async function test(c) {
     return;
   } else if (r.ok && typeof r.body?.ok === "boolean") {
     const lines = r.body.ok ? [] : failureLines(c.apiType, r.body.errors);
+    const edit = lines.some((l) => l.named) ? [`To change these settings, edit “${c.name}” and enter its secrets again.`] : [];
     t = r.body.ok
       ? { ok: true, lines: [r.body.message || "Connected."] }
-      : { ok: false, lines: ["Not connected.", ...(lines.length ? lines : [r.body.message || "BILL refused the connection."])] };
+      : { ok: false, lines: ["Not connected.", ...(lines.length ? lines : [r.body.message || "BILL refused the connection."]), ...edit] };
   } else t = { ok: false, lines: [`Not tested: the server answered with an error (status ${r.status}).`] };
   rowTests.set(c.id, t);
   showRow(rowOf(c.id), t);
