@@ -255,10 +255,12 @@ export class BillcomConnectionForm extends HTMLElement {
     n.wrap = el("div", { class: "bcf-field", "data-field": f.id }, n.label, n.help, n.more, box, n.note, n.msgs);
     const on = f.kind === "select" ? "change" : "input";
     n.control.addEventListener(on, () => this.#guard(() => this.#changed(n)));
-    n.control.addEventListener("blur", () => {
+    n.control.addEventListener("blur", (e) => {
       if (!this.#form || n.wrap.hidden) return;
       this.#touched.add(f.id);
-      this.#refresh();
+      // Leaving for Save or Test: that click shows everything; a message appearing now
+      // would move the button from under the pointer and swallow the click.
+      if (!e.relatedTarget?.closest?.(".bcf-actions")) this.#refresh();
     });
     return n;
   }
@@ -450,7 +452,8 @@ export class BillcomConnectionForm extends HTMLElement {
       n.wrap.classList.toggle("bcf-invalid", invalid);
       for (const i of items) if (i.severity === "error") errors.push([f.id, this.#c(`field.${f.id}.label`, f.label), i]);
     }
-    this.#summary(errors);
+    // The summary follows a Save or Test (GOV.UK), not every field left.
+    this.#summary(this.#attempted || this.#server.size ? errors : []);
     for (const b of [this.#ui.save, this.#ui.test]) {
       if (this.#busy) b.setAttribute("aria-disabled", "true");
       else b.removeAttribute("aria-disabled");

@@ -173,6 +173,8 @@ describe("demo page, per API type", () => {
       assert.equal(await save.textContent(), "Save");
       assert.equal((await formState(page)).valid, false);
       assert.equal(await save.evaluate((b) => b.disabled), false, "Save is never disabled");
+      assert.equal(await page.locator("billcom-connection-form .bcf-summary").isVisible(), false, "no summary before a Save");
+      await save.click();
       const summary = await page.locator("billcom-connection-form .bcf-summary").textContent();
       for (const f of editable) {
         for (const item of pkg.validateField(apiTypeId, f.id, BAD[f.id])) {

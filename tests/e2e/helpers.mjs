@@ -158,8 +158,8 @@ export async function apiGet(backend, pathname = "api/connections") {
  * every URL the page had, requests (with bodies) and responses (with headers and
  * bodies). `seeUrl()` records the current URL; call it at each step.
  */
-export async function openPage(browser, url) {
-  const context = await browser.newContext();
+export async function openPage(browser, url, contextOptions = {}) {
+  const context = await browser.newContext(contextOptions);
   const page = await context.newPage();
   const rec = {
     context,
@@ -192,6 +192,22 @@ export async function openPage(browser, url) {
 }
 
 export const control = (page, label) => page.getByLabel(label, { exact: true });
+
+const AXE = readFileSync(path.join(REPO, "node_modules/axe-core/axe.min.js"), "utf8");
+
+/**
+ * Runs axe-core (WCAG 2.x A/AA and best practices) on the page and returns its
+ * violations as `["rule-id: target, ...", ...]`. The page's CSP forbids inline
+ * scripts, so axe is evaluated through the DevTools protocol, not a script tag.
+ */
+export async function axeViolations(page) {
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const r = await globalThis.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  return violations;
+}
 
 /** Picks an API type by its option's text: the short label ("AP/AR V2"). */
 export async function pickApiType(page, apiTypeId) {
