@@ -28,13 +28,13 @@ export const LAUNCH = {
 
 const ELEMENT = path.join(REPO, "pkg/element.js");
 if (!existsSync(ELEMENT)) throw new Error("pkg/element.js is missing: run `bash scripts/build.sh` first");
-/** The element's own English words (its `en` catalogue), read from its source. */
-export const en = JSON.parse(
-  "{" +
-    readFileSync(ELEMENT, "utf8").match(/export const en = \{([\s\S]*?)\n\};/)[1]
-      .replace(/^\s*(\w+):/gm, '"$1":').replace(/,\s*$/, "") +
-    "}",
-);
+/** The element's own English words: the `en` export of the shipped (minified) module. */
+export const en = await (async () => {
+  // Enough of a DOM for the module to evaluate in Node; nothing is rendered.
+  globalThis.HTMLElement ??= class {};
+  globalThis.customElements ??= { get: () => true, define() {} };
+  return (await import(ELEMENT)).en;
+})();
 
 /** The element's note, once per form, that saved secrets must be entered again. */
 export const REENTER = en.editNote;
@@ -92,18 +92,18 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Starts the real backend on a free loopback port with a fresh data directory and
- * a fresh BILLCOM_CONNECTION_KEY, serving this repo's www/ and pkg/. Resolves to
+ * a fresh BILLCOM_CONNECTION_KEY, serving `staticDir`'s www/ and pkg/ (default: this repo's). Resolves to
  * `{ url, logs(), stop() }` once `GET /api/connections` answers. `env`: extra
  * environment variables for the server (e.g. BILLCOM_API_ORIGIN for a BILL mock).
  */
-export async function startBackend({ env = {} } = {}) {
+export async function startBackend({ env = {}, staticDir = REPO } = {}) {
   ensureServerBuilt();
   const dataDir = mkdtempSync(path.join(tmpdir(), "billcom-e2e-"));
   const key = randomBytes(32).toString("base64");
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     let log = "";
-    const child = spawn(SERVER_BIN, ["--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--static-dir", REPO], {
+    const child = spawn(SERVER_BIN, ["--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--static-dir", staticDir], {
       env: { ...process.env, BILLCOM_CONNECTION_KEY: key, RUST_LOG: "info", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
