@@ -355,6 +355,7 @@ export class BillcomConnectionForm extends HTMLElement {
     this.#shownKey = "";
     this.#refresh();
     if (this.#busy) this.#say(this.#t(this.#busy === "save" ? "saving" : "testing"), "");
+    else this.#say(...this.#said);
   }
 
   #note(n, f, spec) {
@@ -394,8 +395,8 @@ export class BillcomConnectionForm extends HTMLElement {
     this.#server.delete(n.id);
     if (n.id === "environment") this.#note(n, formSpec(this.#form.apiType).fields.find((f) => f.id === n.id), formSpec(this.#form.apiType));
     // A success is stale once something changes; "see the marked fields" goes with the marks.
-    if (!this.#busy) this.#ui.status.textContent = "";
-    if (this.#alertFields && this.#server.size === 0) this.#say(this.#ui.status.textContent, "");
+    if (!this.#busy && this.#ui.status.textContent) this.#say("", this.#said[1], this.#alertFields);
+    if (this.#alertFields && this.#server.size === 0) this.#say(this.#said[0], "");
     this.#refresh();
     this.#emit("change");
   }
@@ -427,6 +428,7 @@ export class BillcomConnectionForm extends HTMLElement {
 
   #shownKey = "";
   #alertFields = false;
+  #said = ["", ""];
 
   /** Shows each shown field's items, the summary, and the buttons' state. */
   #refresh() {
@@ -484,8 +486,11 @@ export class BillcomConnectionForm extends HTMLElement {
   /** Sets the status (success, busy) and alert (failure) texts; both regions always exist. */
   /** Sets the status (success, busy) and the alert (failure; text or a `<p>`); both regions always exist. */
   #say(status, alert, aboutFields = false) {
-    this.#ui.status.textContent = status;
-    this.#ui.alert.replaceChildren(alert);
+    // Functions are kept and called again when the locale changes.
+    this.#said = [status, alert, aboutFields];
+    const text = (x) => (typeof x === "function" ? x() : x);
+    this.#ui.status.textContent = text(status);
+    this.#ui.alert.replaceChildren(text(alert));
     this.#alertFields = aboutFields;
   }
 
@@ -508,7 +513,7 @@ export class BillcomConnectionForm extends HTMLElement {
     if (!report.valid) {
       this.#attempted = true;
       this.#refresh();
-      this.#say("", this.#t("fixFirst"));
+      this.#say("", () => this.#t("fixFirst"));
       this.#ui.summary.focus();
       return { ok: false, status: 0, reason: "invalid", message: this.#t("fixFirst"), errors: report.errors };
     }
@@ -533,7 +538,7 @@ export class BillcomConnectionForm extends HTMLElement {
   #saveDone(r) {
     if (r.ok) {
       this.#load(ConnectionForm.edit(r.connection), r.connection);
-      this.#say(this.#t("saved", { name: r.connection.name }), "");
+      this.#say(() => this.#t("saved", { name: r.connection.name }), "");
       this.#ui.status.focus();
       this.#emit("saved", { connection: r.connection });
       return;
@@ -544,7 +549,7 @@ export class BillcomConnectionForm extends HTMLElement {
   #testDone(r) {
     this.#server.clear();
     if (r.ok === true) {
-      this.#say(this.#c("test.ok", r.message), "");
+      this.#say(() => this.#c("test.ok", r.message), "");
       this.#refresh();
     } else if ("reason" in r) this.#failed(r, "test");
     else {
@@ -553,12 +558,11 @@ export class BillcomConnectionForm extends HTMLElement {
       const general = (r.errors ?? []).find((i) => !i.field);
       this.#refresh();
       if (onFields.length) {
-        this.#say("", this.#t("refused"), true);
+        this.#say("", () => this.#t("refused"), true);
         this.#ui.summary.focus();
       } else {
-        const message = general ? this.#message(general) : r.message;
         const key = general && NOT_RUN.includes(general.code) ? "couldNotTest" : "refusedLogin";
-        this.#say("", this.#line(this.#t(key, { message }), general));
+        this.#say("", () => this.#line(this.#t(key, { message: general ? this.#message(general) : r.message }), general));
       }
     }
     this.#emit("tested", { result: r });
@@ -569,23 +573,27 @@ export class BillcomConnectionForm extends HTMLElement {
     for (const i of items) this.#server.set(i.field, [...(this.#server.get(i.field) ?? []), i]);
     if (items.length) this.#attempted = true;
     this.#refresh();
-    const text =
+    const key =
       r.reason === "invalid"
-        ? this.#t("fixFirst")
+        ? "fixFirst"
         : items.length
-          ? this.#t("rejected422")
+          ? "rejected422"
           : r.reason === "timeout"
-            ? this.#t(kind === "save" ? "timeoutSave" : "timeoutTest")
-            : r.reason === "network"
-              ? this.#t("network")
+            ? kind === "save"
+              ? "timeoutSave"
+              : "timeoutTest"
+            : ["network", "http"].includes(r.reason)
+              ? r.reason
               : r.reason === "in_flight"
-                ? this.#t("inFlight")
-                : r.reason === "http"
-                  ? this.#t("http", { status: r.status })
-                  : this.#t("failed", { reason: r.reason });
-    const general = (r.errors ?? []).filter((i) => !items.includes(i)).map((i) => this.#message(i));
-    const message = kind === "test" && r.reason !== "invalid" && !items.length ? this.#t("couldNotTest", { message: text }) : text;
-    this.#say("", this.#line([message, ...general].join(" "), { code: r.reason }), items.length > 0);
+                ? "inFlight"
+                : "failed";
+    const general = (r.errors ?? []).filter((i) => !items.includes(i));
+    const line = () => {
+      const text = this.#t(key, { status: r.status, reason: r.reason });
+      const message = kind === "test" && r.reason !== "invalid" && !items.length ? this.#t("couldNotTest", { message: text }) : text;
+      return this.#line([message, ...general.map((i) => this.#message(i))].join(" "), { code: r.reason });
+    };
+    this.#say("", line, items.length > 0);
     if (items.length) this.#ui.summary.focus();
   }
 }

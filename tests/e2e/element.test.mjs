@@ -476,6 +476,11 @@ describe("French", () => {
     await inForm(page, ".bcf-alert").filter({ hasText: fr["ui.refused"] }).waitFor();
     const pw = await inForm(page, ".bcf-field[data-field='password'] .bcf-msg").textContent();
     assert.equal(pw, `${fr["ui.error"]} ${fr["bill.BDC_1101"]}`);
+    // An outcome already shown follows the language too.
+    await page.locator(FORM).evaluate((f) => f.setAttribute("locale", "en"));
+    await inForm(page, ".bcf-alert").filter({ hasText: en.refused }).waitFor({ timeout: 3000 });
+    await page.locator(FORM).evaluate((f) => f.setAttribute("locale", "fr"));
+    await inForm(page, ".bcf-alert").filter({ hasText: fr["ui.refused"] }).waitFor({ timeout: 3000 });
     // And back to English.
     await page.locator(FORM).evaluate((f) => f.setAttribute("locale", "en"));
     await control(page, "Organization ID").waitFor();
