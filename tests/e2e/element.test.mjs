@@ -315,6 +315,14 @@ describe("what a person experiences (issue 10's findings)", () => {
     await toggle.click();
     assert.equal(await toggle.getAttribute("aria-pressed"), "true");
     assert.equal(await control(page, "Password").getAttribute("type"), "text");
+    // Shown or not, the secret is only the input's value: no property, attribute or dataset holds it.
+    const kept = await page.locator(FORM).evaluate((f, secret) => {
+      const props = JSON.stringify(Object.entries(f));
+      const attrs = [f, ...f.querySelectorAll("*")].flatMap((e) => [...e.attributes].map((a) => a.value));
+      const data = [f, ...f.querySelectorAll("*")].flatMap((e) => Object.values(e.dataset));
+      return [props, ...attrs, ...data].some((v) => v.includes(secret.trim()));
+    }, " pasted with a space ");
+    assert.equal(kept, false);
     await toggle.click();
     assert.equal(await control(page, "Password").getAttribute("type"), "password");
     await control(page, "Password").blur();
