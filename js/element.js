@@ -529,7 +529,14 @@ export class BillcomConnectionForm extends HTMLElement {
     } finally {
       this.#busy = "";
     }
-    if (form !== this.#form) return result; // replaced while in flight (reset, another connection)
+    if (form !== this.#form) {
+      // Replaced while in flight (reset, another connection): only the busy state to undo,
+      // and a save that did happen is still announced to the page.
+      this.#say("", "");
+      this.#refresh();
+      if (kind === "save" && result.ok) this.#emit("saved", { connection: result.connection });
+      return result;
+    }
     if (kind === "save") this.#saveDone(result);
     else this.#testDone(result);
     return result;

@@ -1,5 +1,5 @@
 // `npm test`'s examples step: packs the package (`npm pack`), installs the tarball into
-// a copy of each example (examples/plain: no bundler; examples/react: Vite + React 19)
+// a copy of each example (plain: no bundler; webpack: webpack 5; react: Vite + React 19)
 // with its committed lockfile, builds it, serves it with the reference backend (strict
 // CSP) and saves a connection end to end in headless Chromium.
 //   node scripts/examples.mjs            (after scripts/build.sh and the server build)
@@ -20,7 +20,7 @@ try {
   execFileSync("npm", ["pack", "--silent", "--pack-destination", path.join(work, ".pack")], { cwd: REPO });
   renameSync(path.join(work, ".pack/billcom-connection-0.1.0.tgz"), path.join(work, ".pack/billcom-connection.tgz"));
   const browser = await chromium.launch(LAUNCH);
-  for (const name of ["plain", "react"]) {
+  for (const name of ["plain", "react", "webpack"]) {
     const dir = path.join(work, name);
     const src = path.join(REPO, "examples", name);
     cpSync(src, dir, { recursive: true, filter: (p) => !/[/\\](node_modules|dist)$/.test(p) });

@@ -25,7 +25,7 @@ step "js: the package contract (Node) and the demo end to end (Chromium, real ba
 cargo build --quiet -p billcom-connection-server   # no-op after cargo test: the e2e backend
 node --test --test-concurrency=1 tests/js/ tests/e2e/
 
-step "examples: the packed tarball in examples/plain (no bundler) and examples/react (Vite + React 19), in Chromium"
+step "examples: the packed tarball in examples/plain (no bundler), webpack and react (Vite + React 19), in Chromium"
 node scripts/examples.mjs
 
 step "bench: smoke run (proves it runs; never gates on timing) and the size budget"
