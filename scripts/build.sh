@@ -1,25 +1,38 @@
 #!/usr/bin/env bash
-# Builds pkg/: cargo (release, size-tuned profile) -> wasm-bindgen --target web ->
-# wasm-opt from npm `binaryen` (Debian's wasm-opt corrupts wasm-bindgen output).
+# Builds pkg/: the two entries, each a WebAssembly module and one ES module.
+#   pkg/billcom_connection.js + billcom_connection_bg.wasm   (everything, ConnectionForm included)
+#   pkg/validate.js           + validate_bg.wasm             (tables + validator, no form)
+# cargo (the `wasm` size profile) -> wasm-opt from npm `binaryen` (Debian's corrupts
+# modules) ; esbuild bundles the wrapper (wasm/js/) into one file per entry, so every
+# shipped file has a stable name and can be copied into a vendor folder as is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --quiet --lib --release --target wasm32-unknown-unknown
+OUT=target/wasm32-unknown-unknown/wasm/billcom_connection_wasm.wasm
+build() { # $1: output name, rest: cargo flags
+  local name=$1
+  shift
+  cargo build --quiet -p billcom-connection-wasm --lib --profile wasm --target wasm32-unknown-unknown "$@"
+  ./node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features \
+    -o "pkg/$name" "$OUT"
+}
+
 rm -rf pkg
-wasm-bindgen --target web --out-dir pkg \
-  target/wasm32-unknown-unknown/release/billcom_connection.wasm
-# The features rustc enabled for wasm32; wasm-opt must be told, since the
-# target_features section is stripped with the debug info.
-./node_modules/.bin/wasm-opt -Oz \
-  --enable-bulk-memory --enable-bulk-memory-opt --enable-sign-ext \
-  --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
-  --enable-mutable-globals \
-  -o pkg/billcom_connection_bg.wasm pkg/billcom_connection_bg.wasm
-rm -f pkg/.gitignore pkg/package.json
-# wasm-bindgen types the raw wasm exports of its InitOutput interface as `any`;
-# they are numbers and handles nobody should touch, so say `unknown`.
-sed -i -E 's/\bany\b/unknown/g' pkg/billcom_connection.d.ts pkg/billcom_connection_bg.wasm.d.ts
-# wasm-bindgen cannot mark an overridden parameter type optional; submit's options are.
-sed -i -E 's/(submit|test)\(url: string, options: SubmitOptions\)/\1(url: string, options?: SubmitOptions)/' pkg/billcom_connection.d.ts
-[ "$(grep -c 'options?: SubmitOptions' pkg/billcom_connection.d.ts)" = 2 ] || { echo "[build] d.ts fix-up failed" >&2; exit 1; }
-echo "[build] pkg/ ready: $(wc -c < pkg/billcom_connection_bg.wasm) bytes wasm, $(wc -c < pkg/billcom_connection.js) bytes glue" >&2
+mkdir -p pkg
+build billcom_connection_bg.wasm
+build validate_bg.wasm --no-default-features
+
+bundle() { # $1: source entry, $2: output file
+  ./node_modules/.bin/esbuild "wasm/js/$1" --bundle --format=esm --platform=neutral --minify \
+    --legal-comments=none --log-level=warning --outfile="pkg/$2"
+}
+bundle index.js billcom_connection.js
+bundle validate.js validate.js
+cp wasm/js/billcom_connection.d.ts wasm/js/validate.d.ts pkg/
+
+for f in pkg/*.wasm; do
+  # The module must import nothing: no JS can then run inside one of its calls.
+  node -e 'const m = new WebAssembly.Module(require("fs").readFileSync(process.argv[1]));
+    if (WebAssembly.Module.imports(m).length) { console.error(process.argv[1] + " imports something"); process.exit(1); }' "$f"
+done
+echo "[build] pkg/ ready: $(cd pkg && for f in *.wasm *.js; do printf '%s %s B; ' "$f" "$(wc -c < "$f")"; done)" >&2

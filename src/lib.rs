@@ -1,14 +1,14 @@
 //! # billcom-connection
 //!
 //! The Bill.com connection form as data ([`spec`]), one validator over it
-//! ([`validate()`]), and, when compiled for `wasm32`, the JS API in `src/wasm/`.
-//! The same crate builds natively, so a backend runs the very same rules.
+//! ([`validate()`]). It knows nothing of JS: the browser module is the `wasm/`
+//! workspace member, which depends on this crate; a backend uses it natively and
+//! runs the very same rules.
 
 pub mod check;
 pub mod form;
 pub mod json;
 pub mod messages;
-pub mod packed;
 pub mod report;
 pub mod secret;
 pub mod spec;
@@ -17,11 +17,3 @@ pub mod validate;
 pub use report::{Code, Issue, Param, Params, Report, Severity};
 pub use secret::Secret;
 pub use validate::{validate, validate_field, Entry, UsageError, Value};
-
-#[cfg(target_arch = "wasm32")]
-pub mod wasm;
-
-/// Talc instead of dlmalloc (Rust's default on wasm32): smaller and faster.
-#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
-#[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
