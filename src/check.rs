@@ -7,7 +7,7 @@
 
 use crate::report::{Param, Params, Severity};
 use serde::Serialize;
-use std::borrow::Cow;
+use crate::prelude::*;
 
 /// The codes of a connection test's items. Closed, documented in the README.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

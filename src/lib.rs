@@ -5,6 +5,23 @@
 //! workspace member, which depends on this crate; a backend uses it natively and
 //! runs the very same rules.
 
+// No std on wasm32: the module then carries no panic machinery (and with it no
+// core::fmt); native builds (tests, the backend) are untouched.
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+#[cfg(target_arch = "wasm32")]
+extern crate alloc;
+#[cfg(not(target_arch = "wasm32"))]
+extern crate std as alloc;
+
+/// What std's prelude gives, for the no_std build (natively these are std's own).
+mod prelude {
+    pub use alloc::borrow::{Cow, ToOwned};
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec;
+    pub use alloc::vec::Vec;
+}
+
 pub mod check;
 pub mod form;
 pub mod json;

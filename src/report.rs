@@ -5,7 +5,7 @@
 
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
-use std::borrow::Cow;
+use crate::prelude::*;
 
 /// Every code a report item can carry. Closed: adding one is a breaking change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -39,11 +39,6 @@ pub extern "C" fn bc_catalogue() -> i32 {
 }
 
 #[no_mangle]
-pub extern "C" fn bc_layout() -> i32 {
-    with(State::layout)
-}
-
-#[no_mangle]
 pub extern "C" fn bc_template(i: u32) -> i32 {
     with(|s| s.template(i))
 }

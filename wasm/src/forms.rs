@@ -5,6 +5,7 @@
 //! next generation, so a stale handle never reaches another form.
 
 use crate::io::{self, ERR_FORM_FREED, ERR_INVALID_ARGUMENT, PAYLOAD_INVALID};
+use crate::prelude::*;
 use crate::State;
 use billcom_connection::form::{FormState, Mode};
 use billcom_connection::json;

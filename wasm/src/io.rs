@@ -1,7 +1,7 @@
 //! The IO block: one buffer in WASM memory that the JS wrapper writes arguments
 //! into and reads answers out of. Plain functions over [`Io`], so the layout is
-//! tested natively; `tests/js/boundary.test.mjs` checks the JS side against
-//! [`layout_json`].
+//! tested natively; `wasm/tests/layout.rs` checks that `wasm/js/core.js` uses the
+//! same constants.
 //!
 //! Input (written by JS): the strings' UTF-8 bytes from byte 0 (one encodeInto of
 //! their concatenation), then, at the 4-aligned byte offset `at` the export is
@@ -23,6 +23,7 @@
 //! index); FINDING_INLINE = the JSON text `[item]` at byte offset `a`, `b` bytes
 //! (unknown keys, whose message names the key).
 
+use crate::prelude::*;
 use billcom_connection::json;
 use billcom_connection::report::{Code, Issue};
 use billcom_connection::spec::{self, API_TYPES, FIELDS};
@@ -349,50 +350,6 @@ pub fn catalogue_json() -> String {
         s.push(']');
     }
     s.push_str("]}");
-    s
-}
-
-fn push_num(out: &mut String, n: u64) {
-    if n >= 10 {
-        push_num(out, n / 10);
-    }
-    out.push(char::from(b'0' + (n % 10) as u8));
-}
-
-/// The layout constants, for the test that checks the wrapper uses the same ones.
-pub fn layout_json() -> String {
-    let mut s = String::with_capacity(256);
-    let nums: [(&str, i64); 16] = [
-        ("KEY_TEXT", KEY_TEXT.into()),
-        ("KEY_BAD", KEY_BAD.into()),
-        ("KEY_ID", KEY_ID.into()),
-        ("TAG_STRING", TAG_STRING.into()),
-        ("TAG_MISSING", TAG_MISSING.into()),
-        ("TAG_BAD_UNICODE", TAG_BAD_UNICODE.into()),
-        ("TAG_NOT_TEXT", TAG_NOT_TEXT.into()),
-        ("ENTRY_WORDS", ENTRY_WORDS as i64),
-        ("FINDING_TEMPLATE", FINDING_TEMPLATE.into()),
-        ("FINDING_INLINE", FINDING_INLINE.into()),
-        ("ERR_UNKNOWN_API_TYPE", ERR_UNKNOWN_API_TYPE.into()),
-        ("ERR_UNKNOWN_FIELD", ERR_UNKNOWN_FIELD.into()),
-        ("ERR_INVALID_ARGUMENT", ERR_INVALID_ARGUMENT.into()),
-        ("ERR_FORM_FREED", ERR_FORM_FREED.into()),
-        ("PAYLOAD_INVALID", PAYLOAD_INVALID.into()),
-        ("FIELDS", FIELDS.len() as i64),
-    ];
-    s.push('{');
-    for (k, v) in nums {
-        push_json_str(&mut s, k);
-        s.push(':');
-        if v < 0 {
-            s.push('-');
-        }
-        push_num(&mut s, v.unsigned_abs());
-        s.push(',');
-    }
-    s.push_str("\"NOT_TEXT\":");
-    push_list(&mut s, NOT_TEXT.iter().copied());
-    s.push('}');
     s
 }
 

@@ -9,6 +9,22 @@
 //! [`State`] holds everything; the `extern "C"` exports (wasm32 only) are one line
 //! each around it, and native tests drive `State` directly.
 
+// No std on wasm32: a panic is a trap (below), so the module carries no panic
+// machinery and no core::fmt. Native builds (the tests) keep std.
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+#[cfg(target_arch = "wasm32")]
+extern crate alloc;
+#[cfg(not(target_arch = "wasm32"))]
+extern crate std as alloc;
+
+/// What std's prelude gives, for the no_std build.
+mod prelude {
+    pub use alloc::borrow::ToOwned;
+    pub use alloc::string::String;
+    pub use alloc::vec::Vec;
+}
+
 #[cfg(feature = "form")]
 pub mod forms;
 pub mod io;
@@ -53,10 +69,6 @@ impl State {
         self.io.put_text(&io::catalogue_json())
     }
 
-    pub fn layout(&mut self) -> i32 {
-        self.io.put_text(&io::layout_json())
-    }
-
     pub fn template(&mut self, i: u32) -> i32 {
         match self.templates.text(i) {
             Some(t) => self.io.put_text(&t),
@@ -96,6 +108,15 @@ impl State {
 
 #[cfg(target_arch = "wasm32")]
 mod exports;
+
+/// A panic traps (`unreachable`). None is reachable from a caller's input (no
+/// unwrap, no indexing, no slicing by byte offsets); this only replaces std's
+/// handler, whose message formatting was most of the module's non-table code.
+#[cfg(target_arch = "wasm32")]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 /// Talc instead of dlmalloc (Rust's default on wasm32): smaller and faster.
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
