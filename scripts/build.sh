@@ -9,13 +9,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OUT=target/wasm32-unknown-unknown/wasm/billcom_connection_wasm.wasm
+# bench/twiggy.mjs repeats these to profile a names-kept copy: keep them in step.
+WASM_OPT_FLAGS="-Oz --converge --strip-debug --strip-producers --strip-target-features"
 build() { # $1: output name, rest: cargo flags
   local name=$1
   shift
   cargo build --quiet -p billcom-connection-wasm --lib --profile wasm --target wasm32-unknown-unknown "$@"
   node scripts/check-wasm.mjs "$OUT"
-  ./node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features \
-    -o "pkg/$name" "$OUT"
+  cp "$OUT" "target/wasm32-unknown-unknown/wasm/names-$name" # names kept, for bench/twiggy.mjs
+  ./node_modules/.bin/wasm-opt $WASM_OPT_FLAGS -o "pkg/$name" "$OUT"
 }
 
 rm -rf pkg
