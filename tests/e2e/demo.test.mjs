@@ -265,10 +265,11 @@ describe("demo page, behaviour", () => {
     await fillAndBlur(page, "Application key", GOOD.appKey);
     assert.ok(await page.getByRole("button", { name: "Save" }).isEnabled());
 
-    // A field the new type lacks is dropped with its value: it comes back empty.
+    // Back to ap-ar-v3: what was typed for it comes back (setApiType keeps every
+    // type's values); a secret stays in WASM memory, its input empty.
     await pickApiType(page, "ap-ar-v3");
     assert.equal(await control(page, "Developer key").inputValue(), "");
-    assert.equal(await control(page, "Organization ID").inputValue(), "");
+    assert.equal(await control(page, "Organization ID").inputValue(), GOOD.organizationId);
     assert.equal(await control(page, "Password").inputValue(), GOOD.password);
     await assertNoLeaks(ctx, [GOOD.password, GOOD.devKey, GOOD.appKey], { baseUrl });
     await context.close();
