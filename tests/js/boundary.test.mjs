@@ -28,7 +28,7 @@ test("the raw exports: a block written by hand per the documented layout", () =>
   const io = u32[desc];
   const written = new TextEncoder().encodeInto(text, new Uint8Array(w.memory.buffer, io, 256)).written;
   const at = (written + 3) & ~3;
-  const words = [2, cat.fields.indexOf("apiType"), 0, 0, 13, 0x100, 6, 0, 3];
+  const words = [2, Object.keys(cat.fields).indexOf("apiType"), 0, 0, 13, 0x100, 6, 0, 3];
   words.forEach((x, i) => (u32[(io + at) / 4 + i] = x));
   const n = w.bc_validate(at);
   u32 = new Uint32Array(w.memory.buffer);

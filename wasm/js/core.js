@@ -28,6 +28,8 @@ export const L = {
   PAYLOAD_INVALID: -16,
   NOT_TEXT: ["number", "boolean", "bigint", "symbol", "function", "array", "object", "unreadable"],
 };
+/** The codes of ERR_UNKNOWN_API_TYPE, ERR_UNKNOWN_FIELD, ERR_INVALID_ARGUMENT. */
+const USAGE = ["unknown_api_type", "unknown_field", "invalid_argument"];
 const NONE = 0xffffffff; // an index that names nothing: the module answers with the usage error
 const T_NUMBER = L.TAG_NOT_TEXT;
 const T_BOOLEAN = L.TAG_NOT_TEXT + 1;
@@ -46,7 +48,7 @@ let u32 = new Uint32Array(0);
 let DESC = 0; // where the module keeps the block's [address, size]
 let IO = 0; // the block's address
 let CAP = 0; // its size in bytes
-/** `{ apiTypes: [ids], fields: [ids], usage: [[code, message]] }`, from the module. */
+/** `{ fields: { id: "" } in table order, usage: { code: message }, apiTypes: [ids] }`, from the module. */
 export let cat = null;
 /** Field id -> index in the module's field table; API type id -> index. */
 export const FIELD = new Map();
@@ -66,8 +68,8 @@ function coded(Kind, code, message) {
 /** The Error for a negative answer of the module (or a wrapper-side misuse). */
 export function usage(n) {
   if (n === L.ERR_FORM_FREED) return coded(Error, "form_freed", "this ConnectionForm was freed (free() was called)");
-  const [code, message] = cat.usage[-n - 1] ?? ["invalid_argument", "invalid argument"];
-  return coded(code === "invalid_argument" ? TypeError : RangeError, code, message);
+  const code = USAGE[-n - 1] ?? "invalid_argument";
+  return coded(code === "invalid_argument" ? TypeError : RangeError, code, cat.usage[code]);
 }
 
 /** The exports, or a coded Error when neither init() nor initSync() has run. */
@@ -84,8 +86,9 @@ function setup(instance) {
   DESC = wasm.bc_desc() >> 2;
   views();
   cat = JSON.parse(text(wasm.bc_catalogue()));
+  cat.apiTypes = apiTypes().map((t) => t.id);
   cat.apiTypes.forEach((id, i) => API.set(id, i));
-  cat.fields.forEach((id, i) => FIELD.set(id, i));
+  Object.keys(cat.fields).forEach((id, i) => FIELD.set(id, i));
   return wasm;
 }
 

@@ -259,97 +259,44 @@ impl Templates {
 /// memory cannot grow.
 pub fn write_findings(io: &mut Io, templates: &mut Templates, valid: bool, items: &[Issue]) -> i32 {
     let n = items.len();
-    let mut kinds: Vec<(u32, u32, Option<String>)> = Vec::with_capacity(n);
-    let mut text_len = 0;
-    for item in items {
-        match templates.index(item) {
-            Some(t) => kinds.push((FINDING_TEMPLATE, t, None)),
-            None => {
-                let text = json::issues(core::slice::from_ref(item));
-                text_len += text.len();
-                kinds.push((FINDING_INLINE, 0, Some(text)));
-            }
-        }
-    }
     let head = (2 + 3 * n) * 4;
-    if !io.reserve(head + text_len) {
-        return ERR_INVALID_ARGUMENT;
-    }
-    let mut offset = head;
-    let mut words = Vec::with_capacity(2 + 3 * n);
+    let mut words: Vec<u32> = Vec::with_capacity(2 + 3 * n);
     words.push(u32::from(valid));
     words.push(n as u32);
-    for (kind, t, text) in &kinds {
-        match text {
-            None => words.extend([*kind, *t, 0]),
-            Some(text) => {
-                words.extend([*kind, offset as u32, text.len() as u32]);
-                offset += text.len();
+    let mut inline = String::new();
+    for item in items {
+        match templates.index(item) {
+            Some(t) => words.extend([FINDING_TEMPLATE, t, 0]),
+            None => {
+                let start = inline.len();
+                inline.push_str(&json::issues(core::slice::from_ref(item)));
+                words.extend([FINDING_INLINE, (head + start) as u32, (inline.len() - start) as u32]);
             }
         }
     }
-    if let Some(dst) = io.words_mut().get_mut(..words.len()) {
-        dst.copy_from_slice(&words);
+    if !io.reserve(head + inline.len()) {
+        return ERR_INVALID_ARGUMENT;
     }
-    let mut offset = head;
-    for (_, _, text) in &kinds {
-        if let Some(text) = text {
-            if let Some(dst) = io.bytes_mut().get_mut(offset..offset + text.len()) {
-                dst.copy_from_slice(text.as_bytes());
-            }
-            offset += text.len();
-        }
+    for (dst, w) in io.words_mut().iter_mut().zip(&words) {
+        *dst = *w;
+    }
+    for (dst, b) in io.bytes_mut().iter_mut().skip(head).zip(inline.as_bytes()) {
+        *dst = *b;
     }
     n as i32
 }
 
-fn push_json_str(out: &mut String, s: &str) {
-    // Table ids and messages: no control characters, but escape what JSON needs.
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-fn push_list<'a>(out: &mut String, items: impl Iterator<Item = &'a str>) {
-    out.push('[');
-    for (i, s) in items.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        push_json_str(out, s);
-    }
-    out.push(']');
-}
-
-/// What the wrapper needs once: the ids it maps names to indices with, and the
-/// usage errors' messages (`{"apiTypes":[...],"fields":[...],"usage":[[code,message],...]}`).
+/// What the wrapper needs once: the field ids in table order (the keys of
+/// `fields`) and the usage errors' messages by code.
 pub fn catalogue_json() -> String {
-    let mut s = String::with_capacity(512);
-    s.push_str("{\"apiTypes\":");
-    push_list(&mut s, API_TYPES.iter().map(|t| t.id));
-    s.push_str(",\"fields\":");
-    push_list(&mut s, FIELDS.iter().map(|f| f.id));
-    s.push_str(",\"usage\":[");
-    for (i, e) in
-        [UsageError::UnknownApiType, UsageError::UnknownField, UsageError::InvalidArgument].into_iter().enumerate()
-    {
-        if i > 0 {
-            s.push(',');
-        }
-        s.push('[');
-        push_json_str(&mut s, e.code());
-        s.push(',');
-        push_json_str(&mut s, e.message());
-        s.push(']');
-    }
-    s.push_str("]}");
+    let fields: Vec<(&str, &str)> = FIELDS.iter().map(|f| (f.id, "")).collect();
+    let usage = [UsageError::UnknownApiType, UsageError::UnknownField, UsageError::InvalidArgument]
+        .map(|e| (e.code(), e.message()));
+    let mut s = String::from("{\"fields\":");
+    s.push_str(&json::object(&fields));
+    s.push_str(",\"usage\":");
+    s.push_str(&json::object(&usage));
+    s.push('}');
     s
 }
 

@@ -52,12 +52,34 @@ fn the_wrapper_uses_the_same_constants() {
     let not_text = &js.iter().find(|(n, _)| n == "NOT_TEXT").expect("NOT_TEXT").1;
     let names: Vec<String> = NOT_TEXT.iter().map(|n| format!("\"{n}\"")).collect();
     assert_eq!(not_text, &format!("[{}]", names.join(", ")));
-    // The usage codes in the catalogue, in the order -1, -2, -3.
+    // The wrapper's USAGE list maps -1, -2, -3 to these codes.
+    let usage =
+        [UsageErrorCode(ERR_UNKNOWN_API_TYPE), UsageErrorCode(ERR_UNKNOWN_FIELD), UsageErrorCode(ERR_INVALID_ARGUMENT)];
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/js/core.js")).unwrap();
+    let want = format!(
+        "const USAGE = [{}];",
+        usage.iter().map(|c| format!("\"{}\"", c.name())).collect::<Vec<_>>().join(", ")
+    );
+    assert!(src.contains(&want), "core.js must declare {want}");
     let cat = io::catalogue_json();
-    let a = cat.find("unknown_api_type").unwrap();
-    let b = cat.find("unknown_field").unwrap();
-    let c = cat.find("invalid_argument").unwrap();
-    assert!(a < b && b < c, "{cat}");
+    for c in usage {
+        assert!(cat.contains(&format!("\"{}\":", c.name())), "{cat}");
+    }
+}
+
+/// The usage error an `ERR_*` answer stands for.
+#[derive(Clone, Copy)]
+struct UsageErrorCode(i32);
+
+impl UsageErrorCode {
+    fn name(self) -> &'static str {
+        use billcom_connection::validate::UsageError::*;
+        let e = [UnknownApiType, UnknownField, InvalidArgument]
+            .into_iter()
+            .find(|e| io::usage(e.clone()) == self.0)
+            .unwrap();
+        e.code()
+    }
 }
 
 /// One entry to write: key (a field id, another key, or a lone-surrogate key) and value.
