@@ -5,9 +5,9 @@
 //! exactly what to fix. Native-only in practice: no WASM export uses it, so it
 //! costs the browser module nothing.
 
+use crate::prelude::*;
 use crate::report::{Param, Params, Severity};
 use serde::Serialize;
-use crate::prelude::*;
 
 /// The codes of a connection test's items. Closed, documented in the README.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

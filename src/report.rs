@@ -3,9 +3,9 @@
 //! Codes are a closed set ([`Code`]); messages come from one catalogue
 //! ([`crate::messages`]) and never contain a value the user typed.
 
+use crate::prelude::*;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
-use crate::prelude::*;
 
 /// Every code a report item can carry. Closed: adding one is a breaking change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -4,9 +4,9 @@
 //! reference backend), so both sides reach the very same verdict.
 
 use crate::messages;
+use crate::prelude::*;
 use crate::report::{Code, Issue, Param, Params, Report, Severity};
 use crate::spec::{self, ApiType, Field, Normalize, Options, Rule, API_TYPES, COMMON_FIELDS, ENVIRONMENTS};
-use crate::prelude::*;
 
 /// A settings value as the caller handed it over, before any rule looks at it.
 ///
