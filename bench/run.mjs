@@ -1,4 +1,4 @@
-// npm run bench            full run (~1 min on 2 cores)
+// npm run bench            full run (~1.5 min on 2 cores; includes the speed loop in headless Chromium)
 // node bench/run.mjs --smoke   quick run for CI: proves it runs, never gates on timing
 //
 // 1. generates the mix, 2. checks every contender flags exactly the same fields
@@ -139,6 +139,20 @@ for (const k of names) {
 const goal = (label, got, limit) => `  ${label}: ${got.toFixed(2)}x ajv (goal <= ${limit}x): ${got <= limit ? "met" : "NOT met"}`;
 log(goal("stateless validate", med["ours validate()"] / med.ajv, 1.5));
 log(goal("keystroke path", med["ours keystroke (set + validate)"] / med.ajv, 0.5));
+
+// ----------------------------------------------- 3b. the same loop in Chromium
+if (!SMOKE) {
+  const { chromiumSpeed } = await import("./browser.mjs");
+  const c = await chromiumSpeed({ rounds: ROUNDS, roundMs: ROUND_MS });
+  const cm = Object.fromEntries(Object.entries(c.samples).map(([k, v]) => [k, median(v)]));
+  log(`\nspeed in headless Chromium (${c.ua.match(/Chrome\/[\d.]+/)?.[0] ?? "?"}): same mix and rounds, ns per validation`);
+  log(`${"contender".padEnd(w)}  ${"median ns".padStart(10)}  ${"x ajv".padStart(6)}  ${"Node x ajv".padStart(10)}`);
+  for (const k of Object.keys(cm)) {
+    log(`${k.padEnd(w)}  ${cm[k].toFixed(0).padStart(10)}  ${(cm[k] / cm.ajv).toFixed(2).padStart(6)}  ${(med[k] / med.ajv).toFixed(2).padStart(10)}`);
+  }
+  log(goal("stateless validate (Chromium)", cm["ours validate()"] / cm.ajv, 1.5));
+  log(goal("keystroke path (Chromium)", cm["ours keystroke (set + validate)"] / cm.ajv, 0.5));
+}
 
 // ------------------------------------------------------------ 4. cold start
 if (!SMOKE) {

@@ -204,6 +204,9 @@ function push(key, keyText, tag, value) {
 /** Adds one value under a key code (and key text). */
 export function pushValue(key, keyText, v) {
   if (typeof v === "string") {
+    // A string built piecewise is a rope: reading one char flattens it in place, so
+    // the one encodeInto of all strings does not flatten it again on every call.
+    v.charCodeAt(0);
     if (wellFormed(v)) push(key, keyText, L.TAG_STRING, v);
     else push(key, keyText, L.TAG_BAD_UNICODE, "");
   } else push(key, keyText, tagOf(v), "");

@@ -146,6 +146,13 @@ impl Io {
 /// The next `units` UTF-16 code units' worth of UTF-8 at `*pos`.
 fn take<'a>(bytes: &'a [u8], pos: &mut usize, units: u32) -> Option<&'a str> {
     let start = *pos;
+    // Most strings are ASCII: one byte per unit.
+    if let Some(run) = bytes.get(start..start.checked_add(units as usize)?) {
+        if run.is_ascii() {
+            *pos = start + run.len();
+            return core::str::from_utf8(run).ok();
+        }
+    }
     let mut i = start;
     let mut left = units;
     while left > 0 {
