@@ -225,6 +225,12 @@ export function begin() {
   N = 0;
 }
 
+/** Forgets the pushed entries without writing them (a call that threw half-way). */
+export function discard() {
+  for (let i = 0; i < N; i++) KT[i] = V[i] = "";
+  N = 0;
+}
+
 /** Adds a settings object's own enumerable string keys; false when it cannot be read. */
 export function pushSettings(obj, skipKey) {
   let keys;
@@ -254,7 +260,12 @@ export function put() {
   let units = 0;
   for (let i = 0; i < N; i++) units += KT[i].length + V[i].length;
   const words = 1 + L.ENTRY_WORDS * N;
-  reserve(3 * units + 3 + 4 * words);
+  try {
+    reserve(3 * units + 3 + 4 * words);
+  } catch (e) {
+    discard(); // out of memory: keep no reference to the caller's strings
+    throw e;
+  }
   let s = "";
   for (let i = 0; i < N; i++) {
     s += KT[i];

@@ -3,7 +3,7 @@
 // carries them to the backend: the body leaves WASM once, as bytes copied out of
 // its memory, is handed to `fetch` (which copies a BufferSource body at once) and
 // is zeroed right after, so no JS string ever holds a secret.
-import { L, NONE, API, FIELD, cat, need, usage, text, takeBytes, items, report, begin, pushSettings, pushValue, put, putValue } from "./core.js";
+import { L, NONE, API, FIELD, cat, need, usage, text, takeBytes, items, report, begin, discard, pushSettings, pushValue, put, putValue } from "./core.js";
 
 /** The default time a request may take before it is abandoned. */
 const DEFAULT_TIMEOUT_MS = 15000;
@@ -98,11 +98,13 @@ export class ConnectionForm {
   static edit(saved) {
     const w = need();
     begin();
-    if (!pushSettings(saved, "settings")) throw usage(L.ERR_INVALID_ARGUMENT);
     const id = get(saved, "id");
-    if (typeof id !== "string") throw usage(L.ERR_INVALID_ARGUMENT);
     const nested = get(saved, "settings");
-    if (nested !== undefined && !pushSettings(nested)) throw usage(L.ERR_INVALID_ARGUMENT);
+    const readable = pushSettings(saved, "settings") && typeof id === "string" && (nested === undefined || pushSettings(nested));
+    if (!readable) {
+      discard(); // keep no reference to the caller's strings
+      throw usage(L.ERR_INVALID_ARGUMENT);
+    }
     pushValue(L.KEY_ID, "", id);
     const r = w.bc_form_edit(put());
     if (r < 0) throw usage(r);
