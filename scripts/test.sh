@@ -8,6 +8,10 @@ step() { printf '\n== %s\n' "$*"; }
 step "setup"
 bash scripts/setup.sh
 
+step "lint: cargo fmt --check, cargo clippy --all-targets -D warnings"
+cargo fmt --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
 step "native: cargo test (rules, tables, secrets, backend)"
 cargo test --workspace --quiet
 
@@ -23,6 +27,10 @@ node --test --test-concurrency=1 tests/js/ tests/e2e/
 
 step "examples: the packed tarball in examples/plain (no bundler), webpack and react (Vite + React 19), in Chromium"
 node scripts/examples.mjs
+
+step "consumers: a Node ESM backend (billcom-connection/node), Next.js 16 (client page + route handler), TypeScript (tsc --strict, browser and Node-only) on the packed tarball"
+bash scripts/consumers.sh examples/node examples/typescript examples/next
+node --test --test-concurrency=1 tests/consumers/
 
 step "bench: smoke run (proves it runs; never gates on timing) and the size budget"
 node bench/run.mjs --smoke

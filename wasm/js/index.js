@@ -3,7 +3,7 @@
 // pkg/billcom_connection_bg.wasm, which it loads by default).
 import { init as initWith } from "./core.js";
 
-export { initSync, apiTypes, formSpec, validate, validateField } from "./core.js";
+export { initSync, apiTypes, formSpec, validate, validateField, isApiTypeId } from "./core.js";
 export { ConnectionForm } from "./form.js";
 
 /** Instantiates the module: from `billcom_connection_bg.wasm` beside this file

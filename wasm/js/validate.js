@@ -3,7 +3,7 @@
 // pkg/validate_bg.wasm, a module built without the form's exports).
 import { init as initWith } from "./core.js";
 
-export { initSync, apiTypes, formSpec, validate, validateField } from "./core.js";
+export { initSync, apiTypes, formSpec, validate, validateField, isApiTypeId } from "./core.js";
 
 /** Instantiates the module: from `validate_bg.wasm` beside this file unless given
  *  a URL, Response, bytes or `WebAssembly.Module`. */
