@@ -9,6 +9,6 @@ export { ConnectionForm } from "./form.js";
 /** Instantiates the module: from `billcom_connection_bg.wasm` beside this file
  *  unless given a URL, Response, bytes or `WebAssembly.Module`. */
 export default function init(input) {
-  return initWith(input, () => new URL("billcom_connection_bg.wasm", import.meta.url));
+  return initWith(input, () => new URL("./billcom_connection_bg.wasm", import.meta.url));
 }
 export { init };

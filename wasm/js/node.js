@@ -9,7 +9,7 @@ import { API, begin, need, pushSettings, put, putText, text, usage, L, initSync 
 export { apiTypes, formSpec, validate, validateField, isApiTypeId } from "./core.js";
 export { ConnectionForm } from "./form.js";
 
-initSync(readFileSync(new URL("node_bg.wasm", import.meta.url)));
+initSync(readFileSync(new URL("./node_bg.wasm", import.meta.url)));
 
 /** Already initialized on import; kept so code shared with the browser entry runs unchanged. */
 export default async function init() {}

@@ -8,6 +8,6 @@ export { initSync, apiTypes, formSpec, validate, validateField, isApiTypeId } fr
 /** Instantiates the module: from `validate_bg.wasm` beside this file unless given
  *  a URL, Response, bytes or `WebAssembly.Module`. */
 export default function init(input) {
-  return initWith(input, () => new URL("validate_bg.wasm", import.meta.url));
+  return initWith(input, () => new URL("./validate_bg.wasm", import.meta.url));
 }
 export { init };
