@@ -356,11 +356,9 @@ pub async fn test_saved(
         return Err(ApiError::new(StatusCode::FORBIDDEN, "Cross-site requests cannot test a saved connection."));
     }
     let lookup = id.clone();
-    let loaded = blocking(&state, move |s| {
-        let Some(saved) = s.get(&lookup)? else { return Ok(None) };
-        Ok(s.load_secrets(&lookup)?.map(|secrets| (saved, secrets)))
-    })
-    .await?;
+    // One read of record and secrets together: never one version's settings with
+    // another's secrets (issue 13, finding 1).
+    let loaded = blocking(&state, move |s| s.load_with_secrets(&lookup)).await?;
     let Some((saved, secrets)) = loaded else { return Err(ApiError::not_found()) };
     let creds = Credentials::from_saved(&saved, secrets).ok_or_else(|| {
         tracing::error!(id = %id, "a saved connection has an unknown API type or environment");

@@ -386,16 +386,24 @@ impl Store {
     /// `Ok(None)` when there is no such connection; an error (never garbage) when a
     /// value does not decrypt under this key with this record's id and field.
     pub fn load_secrets(&self, id: &str) -> Result<Option<Vec<(String, Secret)>>, StoreError> {
-        let rows: Vec<(String, Vec<u8>, Vec<u8>)> = {
-            let conn = self.lock();
-            let exists: Option<i64> =
-                conn.query_row("SELECT seq FROM connections WHERE id = ?1", [id], |r| r.get(0)).optional()?;
-            if exists.is_none() {
-                return Ok(None);
-            }
-            let mut stmt = conn.prepare("SELECT field, nonce, ciphertext FROM secrets WHERE connection_id = ?1")?;
-            let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-            rows.collect::<Result<_, _>>()?
+        Ok(self.load_with_secrets(id)?.map(|(_, secrets)| secrets))
+    }
+
+    /// A connection and its decrypted secrets, read in one transaction: both are
+    /// of the same version even while a replace runs (a test must never log in
+    /// with one version's settings and another's secrets).
+    pub fn load_with_secrets(&self, id: &str) -> Result<Option<(SavedConnection, Vec<(String, Secret)>)>, StoreError> {
+        let (saved, rows) = {
+            let mut conn = self.lock();
+            let tx = conn.transaction()?;
+            let Some(saved) = read_one(&tx, id)? else { return Ok(None) };
+            let rows: Vec<(String, Vec<u8>, Vec<u8>)> = {
+                let mut stmt = tx.prepare("SELECT field, nonce, ciphertext FROM secrets WHERE connection_id = ?1")?;
+                let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                rows.collect::<Result<_, _>>()?
+            };
+            tx.commit()?;
+            (saved, rows)
         };
         let mut out = Vec::with_capacity(rows.len());
         for (field, nonce, ciphertext) in rows {
@@ -407,7 +415,7 @@ impl Store {
             let text = std::str::from_utf8(&plain).map_err(|_| StoreError::Decrypt { field: field.clone() })?;
             out.push((field, Secret::new(text.to_owned())));
         }
-        Ok(Some(out))
+        Ok(Some((saved, out)))
     }
 
     fn seal_all(&self, id: &str, new: &NewConnection) -> Result<Vec<Sealed>, StoreError> {

@@ -636,3 +636,63 @@ fn a_bad_origin_or_timeout_stops_the_server() {
     let (_, log) = server.stop();
     assert!(!log.contains("BILLCOM_API_ORIGIN"), "{log}");
 }
+
+/// Finding 1 of issue 13: a saved connection's test must read the record and its
+/// secrets as one version. Each round a PUT switches the connection between two
+/// versions (AP/AR v3 in sandbox, Partner in production) while its saved test runs;
+/// every login that reaches the BILL double must carry one version's secrets whole.
+#[test]
+fn a_saved_test_never_mixes_two_versions_of_a_connection() {
+    const ROUNDS: usize = 1000;
+    let mock = Mock::start();
+    let dirs = Dirs::new();
+    let server = start_server(&dirs, &mock.origin);
+    // Unique keys per round, so the limiter (per key) never refuses a test.
+    let version = |round: usize| -> Value {
+        if round % 2 == 0 {
+            apar("ap-ar-v3", AP_ORG, "race@example.com", &format!("pwA-{round}"), &format!("DKA-{round}"))
+        } else {
+            partner("race@example.com", &format!("pwB-{round}"), &format!("AKB-{round}"))
+        }
+    };
+    let r = server.send_json("POST", "/api/connections", &version(0));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap_or_default().to_owned();
+    mock.reset();
+    let (addr, put_path, test_path) =
+        (server.addr, format!("/api/connections/{id}"), format!("/api/connections/{id}/test"));
+    let mut tested = 0;
+    for round in 1..=ROUNDS {
+        let body = serde_json::to_vec(&version(round)).unwrap_or_default();
+        let put_path = put_path.clone();
+        let put = std::thread::spawn(move || {
+            request(addr, "PUT", &put_path, &[("Content-Type", "application/json")], &body).status
+        });
+        let r = request(addr, "POST", &test_path, &[], b"");
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(put.join().unwrap_or(0), 200);
+        tested += 1;
+    }
+    // Every login the server sent: the path says which version it read the record
+    // as; the body must hold that same version's password and key, of one round.
+    let mut mixed = Vec::new();
+    let calls = mock.calls();
+    assert_eq!(calls.len(), tested, "one login per test (each one refused by BILL)");
+    for c in &calls {
+        let body: Value = serde_json::from_str(c["body"].as_str().unwrap_or("")).unwrap_or_default();
+        let password = body["password"].as_str().unwrap_or("");
+        let consistent = match c["path"].as_str() {
+            Some("/connect/v3/login") => password
+                .strip_prefix("pwA-")
+                .is_some_and(|n| body["devKey"].as_str() == Some(&format!("DKA-{n}"))),
+            Some("/connect/v3/partner/login") => password
+                .strip_prefix("pwB-")
+                .is_some_and(|n| body["appKey"].as_str() == Some(&format!("AKB-{n}"))),
+            _ => false,
+        };
+        if !consistent {
+            mixed.push(format!("{} {}", c["path"], c["body"]));
+        }
+    }
+    assert!(mixed.is_empty(), "{} of {tested} logins mixed two versions, e.g. {:?}", mixed.len(), mixed.first());
+}
