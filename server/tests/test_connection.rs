@@ -682,12 +682,12 @@ fn a_saved_test_never_mixes_two_versions_of_a_connection() {
         let body: Value = serde_json::from_str(c["body"].as_str().unwrap_or("")).unwrap_or_default();
         let password = body["password"].as_str().unwrap_or("");
         let consistent = match c["path"].as_str() {
-            Some("/connect/v3/login") => password
-                .strip_prefix("pwA-")
-                .is_some_and(|n| body["devKey"].as_str() == Some(&format!("DKA-{n}"))),
-            Some("/connect/v3/partner/login") => password
-                .strip_prefix("pwB-")
-                .is_some_and(|n| body["appKey"].as_str() == Some(&format!("AKB-{n}"))),
+            Some("/connect/v3/login") => {
+                password.strip_prefix("pwA-").is_some_and(|n| body["devKey"].as_str() == Some(&format!("DKA-{n}")))
+            }
+            Some("/connect/v3/partner/login") => {
+                password.strip_prefix("pwB-").is_some_and(|n| body["appKey"].as_str() == Some(&format!("AKB-{n}")))
+            }
             _ => false,
         };
         if !consistent {
