@@ -329,6 +329,24 @@ fn a_non_email_username_is_only_a_warning() {
     assert_eq!(r.json()["settings"]["organizationId"], "00801ABCDEFGHIJKLM", "stored normalized");
 }
 
+/// Issue 13 finding 6: a name carrying a right-to-left override (or another
+/// invisible format character) is refused by the server as by the browser, and
+/// nothing is saved.
+#[test]
+fn a_name_with_a_bidi_override_is_refused() {
+    let dirs = Dirs::new();
+    let server = dirs.start(&[]);
+    for name in ["Payables \u{202E}lanif", "Pay\u{200B}ables", "\u{2066}Payables\u{2069}"] {
+        let mut b = body_for("ap-ar-v3", "bidi");
+        b["name"] = json!(name);
+        let r = server.send_json("POST", "/api/connections", &b);
+        assert_eq!(r.status, 422, "{name:?}: {}", r.text());
+        let item = &r.json()["errors"][0];
+        assert_eq!((item["field"].as_str(), item["params"]["rule"].as_str()), (Some("name"), Some("no_invisible")), "{item}");
+    }
+    assert_eq!(server.get("/api/connections").json(), json!([]));
+}
+
 #[test]
 fn malformed_oversized_and_wrongly_typed_bodies() {
     let dirs = Dirs::new();
