@@ -92,6 +92,9 @@ pub struct NewConnection {
     pub secrets: Vec<(&'static str, Secret)>,
 }
 
+/// A saved connection and its decrypted secrets (for a connection test only).
+pub type WithSecrets = (SavedConnection, Vec<(String, Secret)>);
+
 /// A saved connection as the API shows it: never a secret value.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -392,7 +395,7 @@ impl Store {
     /// A connection and its decrypted secrets, read in one transaction: both are
     /// of the same version even while a replace runs (a test must never log in
     /// with one version's settings and another's secrets).
-    pub fn load_with_secrets(&self, id: &str) -> Result<Option<(SavedConnection, Vec<(String, Secret)>)>, StoreError> {
+    pub fn load_with_secrets(&self, id: &str) -> Result<Option<WithSecrets>, StoreError> {
         let (saved, rows) = {
             let mut conn = self.lock();
             let tx = conn.transaction()?;

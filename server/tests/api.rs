@@ -342,7 +342,11 @@ fn a_name_with_a_bidi_override_is_refused() {
         let r = server.send_json("POST", "/api/connections", &b);
         assert_eq!(r.status, 422, "{name:?}: {}", r.text());
         let item = &r.json()["errors"][0];
-        assert_eq!((item["field"].as_str(), item["params"]["rule"].as_str()), (Some("name"), Some("no_invisible")), "{item}");
+        assert_eq!(
+            (item["field"].as_str(), item["params"]["rule"].as_str()),
+            (Some("name"), Some("no_invisible")),
+            "{item}"
+        );
     }
     assert_eq!(server.get("/api/connections").json(), json!([]));
 }

@@ -96,8 +96,11 @@ fn the_router_serves_over_real_tcp() -> Result<(), Box<dyn std::error::Error>> {
     let dirs = Dirs::new();
     let (store, _) = Store::open(&dirs.data(), Some(key(3)))?;
     let bill = BillClient::new(BillSettings::default())?;
-    let app =
-        billcom_connection_server::router(Arc::new(AppState::new(store, bill)), StaticRoots::new(&dirs.static_root()));
+    let app = billcom_connection_server::router(
+        Arc::new(AppState::new(store, bill)),
+        StaticRoots::new(&dirs.static_root()),
+        std::time::Duration::from_secs(30),
+    );
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let addr = listener.local_addr()?;

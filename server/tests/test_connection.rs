@@ -649,7 +649,7 @@ fn a_saved_test_never_mixes_two_versions_of_a_connection() {
     let server = start_server(&dirs, &mock.origin);
     // Unique keys per round, so the limiter (per key) never refuses a test.
     let version = |round: usize| -> Value {
-        if round % 2 == 0 {
+        if round.is_multiple_of(2) {
             apar("ap-ar-v3", AP_ORG, "race@example.com", &format!("pwA-{round}"), &format!("DKA-{round}"))
         } else {
             partner("race@example.com", &format!("pwB-{round}"), &format!("AKB-{round}"))

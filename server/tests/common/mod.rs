@@ -24,7 +24,7 @@ pub struct Server {
 
 /// Env vars the server reads; cleared for every child so the caller's own
 /// environment cannot leak in.
-const SERVER_ENV: [&str; 7] = [
+const SERVER_ENV: [&str; 10] = [
     "BILLCOM_ALLOWED_HOSTS",
     "BILLCOM_CONNECTION_KEY",
     "BILLCOM_LISTEN",
@@ -32,6 +32,9 @@ const SERVER_ENV: [&str; 7] = [
     "BILLCOM_STATIC_DIR",
     "BILLCOM_API_ORIGIN",
     "BILLCOM_API_TIMEOUT_MS",
+    "BILLCOM_HEADER_TIMEOUT_MS",
+    "BILLCOM_REQUEST_TIMEOUT_MS",
+    "BILLCOM_MAX_CONNECTIONS",
 ];
 
 pub fn command(data_dir: &Path, static_dir: &Path, env: &[(&str, &str)]) -> Command {
