@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use billcom_connection::{Issue, Param};
+use billcom_connection::{spec, Issue, Param};
 use http_body_util::BodyExt;
 use serde::Serialize;
 use std::sync::Arc;
@@ -286,10 +286,11 @@ pub async fn delete(
 
 /// Runs a connection test: the rate limit first (no call to BILL when over it),
 /// then the check. Always 200 with the `CheckResult`.
-async fn run_test(state: &Shared, creds: Credentials, id: Option<&str>) -> Response {
+///
+/// `key` is the limiter's key, from [`Limiter::key`].
+async fn run_test(state: &Shared, creds: Credentials, key: u64, id: Option<&str>) -> Response {
     let started = std::time::Instant::now();
     let api_type = creds.api_type.id;
-    let key = state.limiter.key(|h| creds.hash_identity(h));
     let result = match state.limiter.check(key, started) {
         Verdict::Limited(wait) => bill::limited(wait),
         Verdict::Allowed => state.bill.check(&creds).await,
@@ -317,8 +318,10 @@ async fn run_test(state: &Shared, creds: Credentials, id: Option<&str>) -> Respo
 /// create, validated the same way: 422 with the report when invalid).
 pub async fn test_unsaved(State(state): State<Shared>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
     let new = submission(&headers, body).await?;
+    let api_type = spec::api_type(new.api_type).ok_or_else(ApiError::internal)?;
+    let key = state.limiter.key(api_type, new.environment, &new.secrets);
     let creds = Credentials::from_new(new).ok_or_else(ApiError::internal)?;
-    Ok(run_test(&state, creds, None).await)
+    Ok(run_test(&state, creds, key, None).await)
 }
 
 /// Whether a browser says this request comes from another site. The saved
@@ -360,9 +363,11 @@ pub async fn test_saved(
     // another's secrets (issue 13, finding 1).
     let loaded = blocking(&state, move |s| s.load_with_secrets(&lookup)).await?;
     let Some((saved, secrets)) = loaded else { return Err(ApiError::not_found()) };
+    let key = spec::api_type(&saved.api_type).map(|t| state.limiter.key(t, &saved.environment, &secrets));
     let creds = Credentials::from_saved(&saved, secrets).ok_or_else(|| {
         tracing::error!(id = %id, "a saved connection has an unknown API type or environment");
         ApiError::internal()
     })?;
-    Ok(run_test(&state, creds, Some(&id)).await)
+    let key = key.ok_or_else(ApiError::internal)?;
+    Ok(run_test(&state, creds, key, Some(&id)).await)
 }

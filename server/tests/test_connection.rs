@@ -696,3 +696,31 @@ fn a_saved_test_never_mixes_two_versions_of_a_connection() {
     }
     assert!(mixed.is_empty(), "{} of {tested} logins mixed two versions, e.g. {:?}", mixed.len(), mixed.first());
 }
+
+/// Issue 13 finding 3: BILL counts logins per developer key, so varying the
+/// username (or the password) with one key must not get past the limiter; the
+/// same key in the other environment, or on v2, is counted as BILL counts it.
+#[test]
+fn the_limiter_counts_per_developer_key_whatever_the_username() {
+    let mock = Mock::start();
+    let dirs = Dirs::new();
+    let server = start_server(&dirs, &mock.origin);
+    let mut sent = Sent::default();
+    let mut reached = 0;
+    for n in 0..40 {
+        let body = apar("ap-ar-v3", AP_ORG, &format!("user{n}@example.com"), &format!("pw-{n}"), "ONE-DEV-KEY-1");
+        let before = mock.calls().len();
+        let _ = test_unsaved(&server, &mut sent, &body);
+        reached += mock.calls().len() - before;
+    }
+    assert!((30..=34).contains(&reached), "{reached} of 40 tests with one developer key reached BILL");
+    // v2 shares the developer key's count; production is another BILL.
+    let v2 = apar("ap-ar-v2", AP_ORG, "other@example.com", "pw-x", "ONE-DEV-KEY-1");
+    assert_eq!(items(&test_unsaved(&server, &mut sent, &v2)), [(None, "rate_limited".to_owned(), None)]);
+    let mut prod = apar("ap-ar-v3", AP_ORG, "other@example.com", "pw-x", "ONE-DEV-KEY-1");
+    prod["environment"] = json!("production");
+    let before = mock.calls().len();
+    let _ = test_unsaved(&server, &mut sent, &prod);
+    assert_eq!(mock.calls().len(), before + 1, "production has its own count");
+    assert_log_clean(server, &sent);
+}
