@@ -178,6 +178,17 @@ impl Store {
             .map_err(open_err)?;
 
         let key_file = keys::key_file_path(data_dir);
+        keys::remove_leftovers(data_dir);
+        if check.is_none() && keys::is_empty_key_file(&key_file) {
+            // An empty key file with no encrypted data: an older version was killed
+            // while creating it (issue 13, finding 4). Nothing can depend on it.
+            tracing::warn!(
+                "the key file {} is empty and no data is encrypted yet: replacing it with a new key",
+                key_file.display()
+            );
+            std::fs::remove_file(&key_file)
+                .map_err(|source| KeyError::FileCreate { path: key_file.clone(), source })?;
+        }
         let (key, origin) = match env_key {
             Some(k) => (k, KeyOrigin::Env),
             None => match keys::read_key_file(&key_file)? {
