@@ -173,12 +173,40 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Zeroizing<Vec<u8>>
     tokio::time::timeout(BODY_TIMEOUT, read).await.unwrap_or(Err(BodyError::Timeout))
 }
 
+/// Exactly one `Content-Type`, `application/json`, with no parameter but an
+/// optional `charset=utf-8` (JSON is UTF-8: RFC 8259). Anything else — another
+/// charset, a second Content-Type header — is refused rather than guessed at.
 fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+    let mut values = headers.get_all(header::CONTENT_TYPE).iter();
+    let (Some(value), None) = (values.next(), values.next()) else { return false };
+    let Ok(value) = value.to_str() else { return false };
+    let mut parts = value.split(';');
+    let essence_ok = parts.next().is_some_and(|e| e.trim().eq_ignore_ascii_case("application/json"));
+    essence_ok
+        && parts.all(|p| match p.split_once('=') {
+            Some((name, v)) => {
+                name.trim().eq_ignore_ascii_case("charset") && v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+            }
+            None => p.trim().is_empty(),
+        })
+}
+
+/// The longest `field` an `unknown_field` item echoes: a key can be up to the
+/// body's size, and echoing it whole would only amplify a hostile request.
+const MAX_ECHOED_KEY: usize = 64;
+
+/// Clips the keys echoed by `unknown_field` items to [`MAX_ECHOED_KEY`] characters
+/// (plus "…"); the message already shortens them.
+fn clip_unknown_keys(errors: &mut [Issue]) {
+    for e in errors {
+        if let Some(field) = &e.field {
+            if field.chars().nth(MAX_ECHOED_KEY).is_some() {
+                let mut clipped: String = field.chars().take(MAX_ECHOED_KEY).collect();
+                clipped.push('…');
+                e.field = Some(clipped.into());
+            }
+        }
+    }
 }
 
 /// Reads, parses and validates a create/replace body.
@@ -189,7 +217,7 @@ async fn submission(headers: &HeaderMap, body: Body) -> Result<NewConnection, Ap
     if !is_json(headers) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Send the connection as JSON, with Content-Type: application/json.",
+            "Send the connection as JSON, with one Content-Type: application/json (UTF-8).",
         ));
     }
     let bytes = match bytes {
@@ -211,10 +239,13 @@ async fn submission(headers: &HeaderMap, body: Body) -> Result<NewConnection, Ap
     match submission::check(parsed) {
         Ok(accepted) => Ok(accepted.connection),
         Err(Rejection::Malformed(message)) => Err(ApiError::new(StatusCode::BAD_REQUEST, message)),
-        Err(Rejection::Invalid(errors)) => Err(ApiError {
+        Err(Rejection::Invalid(mut errors)) => Err(ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             message: "The connection is not valid; see errors.",
-            errors,
+            errors: {
+                clip_unknown_keys(&mut errors);
+                errors
+            },
         }),
         Err(Rejection::Internal) => Err(ApiError::internal()),
     }

@@ -16,7 +16,6 @@ pub mod startup;
 pub mod statics;
 pub mod store;
 pub mod submission;
-pub mod time;
 
 use api::Shared;
 use axum::extract::{Request, State};

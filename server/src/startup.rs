@@ -56,13 +56,29 @@ pub fn rotate_key(data_dir: &std::path::Path) -> ExitCode {
     }
 }
 
-/// Opens the store, binds, serves until SIGINT/SIGTERM. Non-zero exit on any
-/// startup failure, with a message naming the problem.
+/// Binds, opens the store, serves until SIGINT/SIGTERM. Non-zero exit on any
+/// startup failure, with a message naming the problem. The address is bound
+/// first, so a server that cannot listen creates nothing (no data directory, no
+/// database, no key file).
 pub fn run(config: Config) -> ExitCode {
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "billcom-connection-server starting");
     let env_key = match keys::from_env() {
         Ok(k) => k,
         Err(e) => return fail(e),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(8)
+        .thread_name("billcom-server")
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(format_args!("could not start the async runtime: {e}")),
+    };
+    let listener = match runtime.block_on(tokio::net::TcpListener::bind(config.listen.as_str())) {
+        Ok(l) => l,
+        Err(e) => return fail(format_args!("could not listen on {}: {e}", config.listen)),
     };
     let (store, origin) = match Store::open(&config.data_dir, env_key) {
         Ok(s) => s,
@@ -82,22 +98,20 @@ pub fn run(config: Config) -> ExitCode {
             config.data_dir.display()
         );
     }
+    for file in store::files_open_to_others(&config.data_dir) {
+        tracing::warn!(
+            "!!! {} is readable or writable by group or others: it holds every saved connection (secrets \
+             encrypted, settings in clear). Run `chmod 600 {}`. !!!",
+            file.display(),
+            file.display()
+        );
+    }
     let roots = StaticRoots::new(&config.static_dir);
     for (what, dir) in [("www", &roots.www), ("pkg", &roots.pkg)] {
         if !dir.is_dir() {
             tracing::warn!("static {what} directory {} does not exist; the demo will not be served", dir.display());
         }
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .max_blocking_threads(8)
-        .thread_name("billcom-server")
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => return fail(format_args!("could not start the async runtime: {e}")),
-    };
     if let Some(origin) = &config.bill.origin {
         tracing::warn!(
             "!!! BILLCOM_API_ORIGIN is set: connection tests go to {origin} instead of BILL \
@@ -115,14 +129,15 @@ pub fn run(config: Config) -> ExitCode {
         Err(e) => return fail(e),
     };
     let state = Arc::new(AppState::new(store, bill));
-    runtime.block_on(serve(config, state, roots))
+    runtime.block_on(serve(listener, config, state, roots))
 }
 
-async fn serve(config: Config, state: crate::api::Shared, roots: StaticRoots) -> ExitCode {
-    let listener = match tokio::net::TcpListener::bind(config.listen.as_str()).await {
-        Ok(l) => l,
-        Err(e) => return fail(format_args!("could not listen on {}: {e}", config.listen)),
-    };
+async fn serve(
+    listener: tokio::net::TcpListener,
+    config: Config,
+    state: crate::api::Shared,
+    roots: StaticRoots,
+) -> ExitCode {
     let addr: SocketAddr = match listener.local_addr() {
         Ok(a) => a,
         Err(e) => return fail(format_args!("could not read the listening address: {e}")),

@@ -7,7 +7,6 @@
 
 use crate::crypto::{self, Cipher, CryptoError, NONCE_LEN};
 use crate::keys::{self, KeyError, KeyOrigin};
-use crate::time::now_rfc3339;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use billcom_connection::{spec, Secret};
@@ -346,13 +345,14 @@ impl Store {
         let id = new_id()?;
         let sealed = self.seal_all(&id, new)?;
         let settings = settings_json(new)?;
-        let now = now_rfc3339();
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         tx.execute(
-            "INSERT INTO connections (id, name, api_type, environment, settings, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-            params![id, new.name, new.api_type, new.environment, settings, now],
+            &format!(
+                "INSERT INTO connections (id, name, api_type, environment, settings, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, {NOW}, {NOW})"
+            ),
+            params![id, new.name, new.api_type, new.environment, settings],
         )?;
         insert_secrets(&tx, &id, &sealed)?;
         let saved = read_one(&tx, &id)?.ok_or(StoreError::Corrupt("record vanished while saving"))?;
@@ -368,13 +368,14 @@ impl Store {
         }
         let sealed = self.seal_all(id, new)?;
         let settings = settings_json(new)?;
-        let now = now_rfc3339();
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let changed = tx.execute(
-            "UPDATE connections SET name = ?2, api_type = ?3, environment = ?4, settings = ?5, updated_at = ?6 \
-             WHERE id = ?1",
-            params![id, new.name, new.api_type, new.environment, settings, now],
+            &format!(
+                "UPDATE connections SET name = ?2, api_type = ?3, environment = ?4, settings = ?5, \
+                 updated_at = {NEXT_UPDATED_AT} WHERE id = ?1"
+            ),
+            params![id, new.name, new.api_type, new.environment, settings],
         )?;
         if changed == 0 {
             return Ok(None); // dropping `tx` rolls back (nothing was written anyway)
@@ -525,6 +526,16 @@ fn init_schema(conn: &Connection) -> Result<(), SchemaError> {
     Ok(())
 }
 
+/// The current time as SQLite gives it, RFC 3339 UTC with milliseconds
+/// (`2025-01-31T09:05:00.123Z`): fixed width, so it also sorts as text. Taken
+/// inside the write transaction, so timestamps follow commit order.
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+/// A replace's `updatedAt`: now, but always at least 1 ms after the previous one,
+/// so a record's `updatedAt` strictly grows with each commit even within a
+/// millisecond or when the clock steps back.
+const NEXT_UPDATED_AT: &str =
+    "max(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', updated_at, '+0.001 seconds'))";
+
 const SELECT_CONNECTION: &str =
     "SELECT id, name, api_type, environment, settings, created_at, updated_at FROM connections";
 
@@ -587,4 +598,14 @@ fn insert_secrets(tx: &rusqlite::Transaction<'_>, id: &str, sealed: &[Sealed]) -
 /// Whether a path's permissions let group or others in (for a startup warning).
 pub fn is_open_to_others(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0)
+}
+
+/// The database and its journal files (`-wal`, `-shm`, `-journal`) in `data_dir`
+/// that group or others may read or write (for a loud startup warning).
+pub fn files_open_to_others(data_dir: &Path) -> Vec<PathBuf> {
+    ["", "-wal", "-shm", "-journal"]
+        .iter()
+        .map(|suffix| data_dir.join(format!("{DB_FILE}{suffix}")))
+        .filter(|p| p.is_file() && is_open_to_others(p))
+        .collect()
 }

@@ -388,12 +388,31 @@ fn malformed_oversized_and_wrongly_typed_bodies() {
         Some("application/x-www-form-urlencoded"),
         Some("application/jsonp"),
         Some("multipart/form-data; boundary=x"),
+        Some("application/json; charset=utf-16"),
+        Some("application/json; charset=iso-8859-1"),
+        Some("application/json; boundary=x"),
     ] {
         let headers: Vec<(&str, &str)> = ct.map(|c| vec![("Content-Type", c)]).unwrap_or_default();
         check(&server.request("POST", "/api/connections", &headers, &valid), 415, &format!("content type {ct:?}"));
     }
     let r = server.request("POST", "/api/connections", &[("Content-Type", "Application/JSON; charset=utf-8")], &valid);
     assert_eq!(r.status, 201, "parameters and case of the media type are fine");
+    let r =
+        server.request("POST", "/api/connections", &[("Content-Type", "application/json;charset=\"UTF-8\"")], &valid);
+    assert_eq!(r.status, 201, "a quoted charset is fine");
+    // Two Content-Type headers: refused, whatever they say.
+    let two = [("Content-Type", "application/json"), ("Content-Type", "text/plain")];
+    check(&server.request("POST", "/api/connections", &two, &valid), 415, "two content types");
+    let same = [("Content-Type", "application/json"), ("Content-Type", "application/json")];
+    check(&server.request("POST", "/api/connections", &same, &valid), 415, "a repeated content type");
+    // An unknown key is echoed clipped, not whole.
+    let mut huge_key = body_for("spend-expense", "key");
+    huge_key["k".repeat(60_000)] = json!(1);
+    let r = server.send_json("POST", "/api/connections", &huge_key);
+    assert_eq!(r.status, 422);
+    assert!(r.body.len() < 2_000, "{} bytes", r.body.len());
+    let field = r.json()["errors"][0]["field"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(field, format!("{}…", "k".repeat(64)));
 
     // Over 64 KB: valid JSON padded with whitespace, declared or chunked.
     let mut big = valid.clone();

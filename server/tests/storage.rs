@@ -380,3 +380,33 @@ fn an_empty_key_file_is_replaced_only_while_nothing_is_encrypted() {
     assert!(!status.success());
     assert!(log.contains("wrong size"), "{log}");
 }
+
+/// Issue 13 finding 6: a server that cannot bind creates nothing (no data
+/// directory, database or key file).
+#[test]
+fn a_bind_failure_creates_nothing() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let addr = taken.local_addr().unwrap_or_else(|e| panic!("{e}")).to_string();
+    let dirs = Dirs::new();
+    let mut cmd = command_listening_on(&addr, &dirs.data(), &dirs.static_root(), &[]);
+    let out = cmd.output().unwrap_or_else(|e| panic!("{e}"));
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{log}");
+    assert!(log.contains("could not listen on"), "{log}");
+    assert!(!dirs.data().exists(), "the data directory was created before the bind failed");
+}
+
+/// A database file readable by others (e.g. restored from a backup with 0644) is
+/// warned about loudly.
+#[test]
+fn a_database_readable_by_others_is_warned_about() {
+    let dirs = Dirs::new();
+    drop(dirs.start(&[]));
+    let db = dirs.data().join("connections.sqlite3");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap_or_else(|e| panic!("{e}"));
+    let (_, log) = dirs.start(&[]).stop();
+    assert!(log.contains("is readable or writable by group or others") && log.contains("chmod 600"), "{log}");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap_or_else(|e| panic!("{e}"));
+    let (_, log) = dirs.start(&[]).stop();
+    assert!(!log.contains("by group or others"), "{log}");
+}

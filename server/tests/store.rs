@@ -119,3 +119,42 @@ fn the_router_serves_over_real_tcp() -> Result<(), Box<dyn std::error::Error>> {
     rt.shutdown_background();
     Ok(())
 }
+
+/// Issue 13 finding 6: `updatedAt` follows commit order. Concurrent replaces of
+/// one record: every answer has a distinct `updatedAt`, and the record as finally
+/// stored (the last commit) has the latest of them.
+#[test]
+fn updated_at_follows_commit_order() -> Result<(), Box<dyn std::error::Error>> {
+    let dirs = Dirs::new();
+    let (store, _) = Store::open(&dirs.data(), Some(key(4)))?;
+    let store = Arc::new(store);
+    let id = store.create(&v2("start", "pw", "DK"))?.id;
+    for run in 0..20 {
+        let answers: Vec<(String, String)> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|t| {
+                    let (store, id) = (Arc::clone(&store), id.clone());
+                    s.spawn(move || {
+                        let c = store.replace(&id, &v2(&format!("run {run} thread {t}"), "pw", "DK")).ok().flatten();
+                        c.map(|c| (c.name, c.updated_at))
+                    })
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok().flatten()).collect()
+        });
+        assert_eq!(answers.len(), 8);
+        let last = store.get(&id)?.ok_or("gone")?;
+        let mut stamps: Vec<&str> = answers.iter().map(|(_, u)| u.as_str()).collect();
+        stamps.sort_unstable();
+        stamps.dedup();
+        assert_eq!(stamps.len(), 8, "run {run}: equal updatedAt values: {answers:?}");
+        assert_eq!(
+            Some(&last.updated_at.as_str()),
+            stamps.last(),
+            "run {run}: {} is the last commit: {answers:?}",
+            last.name
+        );
+        assert!(last.updated_at.len() == 24 && last.updated_at.ends_with('Z'), "{}", last.updated_at);
+    }
+    Ok(())
+}
