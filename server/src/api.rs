@@ -6,7 +6,7 @@
 
 use crate::bill::{self, BillClient, Credentials};
 use crate::limiter::{Limiter, Verdict};
-use crate::store::{is_well_formed_id, NewConnection, SavedConnection, Store, StoreError};
+use crate::store::{is_well_formed_id, Created, NewConnection, SavedConnection, Store, StoreError};
 use crate::submission::{self, Rejection};
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -43,23 +43,31 @@ impl AppState {
 
 pub type Shared = Arc<AppState>;
 
-/// An error response: `{ message, errors: [...] }`.
+/// An error response: `{ message, code?, errors: [...] }`. `code` names a
+/// request-level failure a client acts on (`idempotency_conflict`, `conflict`).
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
     pub message: &'static str,
+    pub code: Option<&'static str>,
     pub errors: Vec<Issue>,
 }
 
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'a str>,
     errors: &'a [Issue],
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, message: &'static str) -> Self {
-        ApiError { status, message, errors: Vec::new() }
+        ApiError { status, message, code: None, errors: Vec::new() }
+    }
+
+    pub fn with_code(status: StatusCode, code: &'static str, message: &'static str) -> Self {
+        ApiError { status, message, code: Some(code), errors: Vec::new() }
     }
 
     pub fn not_found() -> Self {
@@ -73,7 +81,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        json(self.status, &ErrorBody { message: self.message, errors: &self.errors })
+        json(self.status, &ErrorBody { message: self.message, code: self.code, errors: &self.errors })
     }
 }
 
@@ -241,6 +249,7 @@ async fn submission(headers: &HeaderMap, body: Body) -> Result<NewConnection, Ap
         Err(Rejection::Malformed(message)) => Err(ApiError::new(StatusCode::BAD_REQUEST, message)),
         Err(Rejection::Invalid(mut errors)) => Err(ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: None,
             message: "The connection is not valid; see errors.",
             errors: {
                 clip_unknown_keys(&mut errors);
@@ -266,11 +275,58 @@ pub async fn list(State(state): State<Shared>) -> Result<Response, ApiError> {
     Ok(json(StatusCode::OK, &all))
 }
 
+/// The `Idempotency-Key` header: absent, or 1 to 255 visible ASCII characters
+/// (one header only).
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let bad = || {
+        ApiError::with_code(
+            StatusCode::BAD_REQUEST,
+            "invalid_idempotency_key",
+            "Idempotency-Key must be one header of 1 to 255 visible ASCII characters.",
+        )
+    };
+    let mut values = headers.get_all("idempotency-key").iter();
+    let Some(value) = values.next() else { return Ok(None) };
+    if values.next().is_some() {
+        return Err(bad());
+    }
+    let bytes = value.as_bytes();
+    if bytes.is_empty() || bytes.len() > 255 || !bytes.iter().all(|b| (0x21..=0x7e).contains(b)) {
+        return Err(bad());
+    }
+    Ok(Some(String::from_utf8_lossy(bytes).into_owned()))
+}
+
+/// `POST /api/connections`. With an `Idempotency-Key`, a retry of the same body
+/// returns the first request's record (201, same id, `Idempotent-Replayed: true`)
+/// instead of creating a second one; the same key with another body is a 422
+/// `idempotency_conflict`.
 pub async fn create(State(state): State<Shared>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let key = idempotency_key(&headers);
     let new = submission(&headers, body).await?;
-    let c = blocking(&state, move |s| s.create(&new)).await?;
-    tracing::info!(id = %c.id, api_type = %c.api_type, "connection created");
-    Ok(saved(StatusCode::CREATED, &c))
+    let key = key?;
+    match blocking(&state, move |s| s.create_once(key.as_deref(), &new)).await? {
+        Created::New(c) => {
+            tracing::info!(id = %c.id, api_type = %c.api_type, "connection created");
+            Ok(saved(StatusCode::CREATED, &c))
+        }
+        Created::Replayed(c) => {
+            tracing::info!(id = %c.id, "connection create replayed (Idempotency-Key)");
+            let mut res = saved(StatusCode::CREATED, &c);
+            res.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+            Ok(res)
+        }
+        Created::Conflict => Err(ApiError::with_code(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_conflict",
+            "This Idempotency-Key was used for a different connection; use a new key for a new save.",
+        )),
+        Created::Gone => Err(ApiError::with_code(
+            StatusCode::GONE,
+            "idempotency_gone",
+            "The connection this Idempotency-Key created has since been deleted.",
+        )),
+    }
 }
 
 pub async fn get_one(

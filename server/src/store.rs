@@ -5,7 +5,7 @@
 //! field, bound to its record id and field; `meta` holds the key check value. Every
 //! write is one transaction, so no record is ever half written.
 
-use crate::crypto::{self, Cipher, CryptoError, NONCE_LEN};
+use crate::crypto::{self, Cipher, CryptoError, Fingerprints, NONCE_LEN};
 use crate::keys::{self, KeyError, KeyOrigin};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -20,7 +20,9 @@ use std::sync::{Mutex, MutexGuard};
 
 pub const DB_FILE: &str = "connections.sqlite3";
 pub const LOCK_FILE: &str = "server.lock";
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
+/// How long an `Idempotency-Key` is remembered (at least 24 h is promised).
+pub const IDEMPOTENCY_HOURS: u32 = 48;
 const KEY_CHECK: &str = "key_check";
 
 /// Why the server cannot start. Every message names the problem and the way out.
@@ -91,6 +93,19 @@ pub struct NewConnection {
     pub secrets: Vec<(&'static str, Secret)>,
 }
 
+/// What [`Store::create_once`] did.
+#[derive(Debug)]
+pub enum Created {
+    /// A new record.
+    New(SavedConnection),
+    /// The key was seen with the same body: the record the first request created.
+    Replayed(SavedConnection),
+    /// The key was seen with a different body.
+    Conflict,
+    /// The key was seen with the same body, but its record has since been deleted.
+    Gone,
+}
+
 /// A saved connection and its decrypted secrets (for a connection test only).
 pub type WithSecrets = (SavedConnection, Vec<(String, Secret)>);
 
@@ -114,6 +129,7 @@ pub struct SavedConnection {
 pub struct Store {
     conn: Mutex<Connection>,
     cipher: Cipher,
+    fingerprints: Fingerprints,
     db_path: PathBuf,
     /// Held (flock, exclusive) while the store is open: one server per data
     /// directory, and no key rotation under a running server.
@@ -200,6 +216,7 @@ impl Store {
             },
         };
         let cipher = Cipher::new(&key);
+        let fingerprints = Fingerprints::new(&key);
         drop(key);
         match check {
             Some(check) if !cipher.verifies(&check) => {
@@ -217,7 +234,7 @@ impl Store {
                     .map_err(open_err)?;
             }
         }
-        Ok((Store { conn: Mutex::new(conn), cipher, db_path, _lock: lock }, origin))
+        Ok((Store { conn: Mutex::new(conn), cipher, fingerprints, db_path, _lock: lock }, origin))
     }
 
     /// Re-encrypts every secret under a new key, in one transaction, and replaces
@@ -296,6 +313,9 @@ impl Store {
             )
             .map_err(rot)?;
         }
+        // Fingerprints are keyed by the old key: forget them (a retry after a
+        // rotation creates anew, it is never wrongly called a conflict).
+        tx.execute("DELETE FROM idempotency", []).map_err(rot)?;
         let check = new.key_check()?;
         tx.execute("UPDATE meta SET value = ?2 WHERE key = ?1", params![KEY_CHECK, check]).map_err(rot)?;
         tx.commit().map_err(rot)?;
@@ -342,11 +362,47 @@ impl Store {
 
     /// Saves a new connection; returns it as saved.
     pub fn create(&self, new: &NewConnection) -> Result<SavedConnection, StoreError> {
+        match self.create_once(None, new)? {
+            Created::New(c) | Created::Replayed(c) => Ok(c),
+            Created::Conflict | Created::Gone => Err(StoreError::Corrupt("an idempotency answer without a key")),
+        }
+    }
+
+    /// Saves a new connection unless `key` (a client's `Idempotency-Key`) was seen
+    /// in the last [`IDEMPOTENCY_HOURS`]: then the first request's record is the
+    /// answer if this body is the same (by keyed fingerprint), or a conflict if it
+    /// is not. Check and insert are one transaction, so two requests racing with
+    /// one key create one record.
+    pub fn create_once(&self, key: Option<&str>, new: &NewConnection) -> Result<Created, StoreError> {
         let id = new_id()?;
         let sealed = self.seal_all(&id, new)?;
         let settings = settings_json(new)?;
+        let fingerprint = key.map(|_| self.fingerprint(new));
         let mut conn = self.lock();
         let tx = conn.transaction()?;
+        if let (Some(key), Some(fingerprint)) = (key, &fingerprint) {
+            tx.execute(
+                &format!(
+                    "DELETE FROM idempotency WHERE created_at < \
+                     strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-{IDEMPOTENCY_HOURS} hours')"
+                ),
+                [],
+            )?;
+            let seen: Option<(Vec<u8>, String)> = tx
+                .query_row("SELECT fingerprint, connection_id FROM idempotency WHERE key = ?1", [key], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?;
+            if let Some((seen, first_id)) = seen {
+                let answer = if seen.as_slice() != fingerprint.as_slice() {
+                    Created::Conflict
+                } else {
+                    read_one(&tx, &first_id)?.map_or(Created::Gone, Created::Replayed)
+                };
+                tx.commit()?;
+                return Ok(answer);
+            }
+        }
         tx.execute(
             &format!(
                 "INSERT INTO connections (id, name, api_type, environment, settings, created_at, updated_at) \
@@ -355,9 +411,30 @@ impl Store {
             params![id, new.name, new.api_type, new.environment, settings],
         )?;
         insert_secrets(&tx, &id, &sealed)?;
+        if let (Some(key), Some(fingerprint)) = (key, &fingerprint) {
+            tx.execute(
+                &format!(
+                    "INSERT INTO idempotency (key, fingerprint, connection_id, created_at) VALUES (?1, ?2, ?3, {NOW})"
+                ),
+                params![key, &fingerprint[..], id],
+            )?;
+        }
         let saved = read_one(&tx, &id)?.ok_or(StoreError::Corrupt("record vanished while saving"))?;
         tx.commit()?;
-        Ok(saved)
+        Ok(Created::New(saved))
+    }
+
+    /// The keyed fingerprint of a validated body: every field, secrets included.
+    fn fingerprint(&self, new: &NewConnection) -> [u8; 32] {
+        let mut parts: Vec<&[u8]> = vec![new.name.as_bytes(), new.api_type.as_bytes(), new.environment.as_bytes()];
+        for (k, v) in &new.settings {
+            parts.extend([k.as_bytes(), v.as_bytes()]);
+        }
+        parts.push(b"secrets");
+        for (k, v) in &new.secrets {
+            parts.extend([k.as_bytes(), v.expose().as_bytes()]);
+        }
+        self.fingerprints.of(&parts)
     }
 
     /// Replaces a connection whole: every secret is replaced too (and secrets of a
@@ -511,7 +588,8 @@ fn init_schema(conn: &Connection) -> Result<(), SchemaError> {
              environment TEXT NOT NULL,
              settings    TEXT NOT NULL, -- JSON object of the non-secret credential fields
              created_at  TEXT NOT NULL,
-             updated_at  TEXT NOT NULL
+             updated_at  TEXT NOT NULL,
+             version     INTEGER NOT NULL DEFAULT 1 -- +1 on every replace (ETag, If-Match)
          ) STRICT;
          CREATE TABLE IF NOT EXISTS secrets (
              connection_id TEXT NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
@@ -519,8 +597,21 @@ fn init_schema(conn: &Connection) -> Result<(), SchemaError> {
              nonce         BLOB NOT NULL, -- 96-bit, random per value
              ciphertext    BLOB NOT NULL, -- AES-256-GCM, tag appended; AAD billcom-connection:v1:{id}:{field}
              PRIMARY KEY (connection_id, field)
+         ) STRICT;",
+    )?;
+    if version == 1 {
+        // Schema 1 (before issue 13): no version column.
+        conn.execute_batch("ALTER TABLE connections ADD COLUMN version INTEGER NOT NULL DEFAULT 1;")?;
+    }
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS idempotency (
+             key           TEXT PRIMARY KEY NOT NULL, -- the client's Idempotency-Key
+             fingerprint   BLOB NOT NULL,             -- HMAC-SHA256 of the validated body (crypto::Fingerprints)
+             connection_id TEXT NOT NULL,             -- what the first request created
+             created_at    TEXT NOT NULL
          ) STRICT;
-         PRAGMA user_version = 1;
+         CREATE INDEX IF NOT EXISTS idempotency_created_at ON idempotency (created_at);
+         PRAGMA user_version = 2;
          COMMIT;",
     )?;
     Ok(())

@@ -558,3 +558,91 @@ fn answers_only_for_its_own_host_names() {
     let r = server.request("GET", "/", &[("Host", "evil.example")], b"");
     assert_eq!(r.status, 421);
 }
+
+fn post_with_key(server: &Server, key: &str, body: &Value) -> Resp {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    server.request(
+        "POST",
+        "/api/connections",
+        &[("Content-Type", "application/json"), ("Idempotency-Key", key)],
+        &bytes,
+    )
+}
+
+/// Issue 10/13: a retried save with the same Idempotency-Key never creates a
+/// second record, across restarts and racing retries; another body with that key
+/// is a 422 `idempotency_conflict`.
+#[test]
+fn an_idempotency_key_makes_a_retried_create_safe() {
+    let dirs = Dirs::new();
+    let server = dirs.start(&[]);
+    let body = body_for("ap-ar-v3", "idem");
+    let first = post_with_key(&server, "save-1f0c", &body);
+    assert_eq!(first.status, 201, "{}", first.text());
+    assert_eq!(first.header("idempotent-replayed"), None);
+    let id = first.json()["id"].as_str().unwrap_or_default().to_owned();
+    let again = post_with_key(&server, "save-1f0c", &body);
+    assert_eq!(again.status, 201, "{}", again.text());
+    assert_eq!(again.json()["id"], id.as_str());
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.header("location"), first.header("location"));
+    assert_no_secret(again.raw().as_bytes(), &secret_values(&body), "a replayed answer");
+
+    // The same key with another body (here only a secret differs): a conflict.
+    let other = body_for("ap-ar-v3", "idem-other");
+    let r = post_with_key(&server, "save-1f0c", &other);
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert_eq!(r.json()["code"], "idempotency_conflict");
+    assert_no_secret(r.raw().as_bytes(), &secret_values(&other), "a conflict answer");
+
+    // An invalid body is not remembered: fixing it and retrying with the key works.
+    let mut bad = body_for("partner", "idem-fixed");
+    bad["name"] = json!("");
+    assert_eq!(post_with_key(&server, "save-2", &bad).status, 422);
+    let fixed = post_with_key(&server, "save-2", &body_for("partner", "idem-fixed"));
+    assert_eq!(fixed.status, 201, "{}", fixed.text());
+    assert_eq!(fixed.header("idempotent-replayed"), None);
+
+    // Racing retries of one save: one record.
+    let addr = server.addr;
+    let bytes = serde_json::to_vec(&body_for("spend-expense", "idem-race")).unwrap_or_default();
+    let ids: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let bytes = bytes.clone();
+                s.spawn(move || {
+                    let r = request(
+                        addr,
+                        "POST",
+                        "/api/connections",
+                        &[("Content-Type", "application/json"), ("Idempotency-Key", "race-key")],
+                        &bytes,
+                    );
+                    assert_eq!(r.status, 201, "{}", r.text());
+                    r.json()["id"].as_str().unwrap_or_default().to_owned()
+                })
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    assert_eq!(ids.len(), 8);
+    assert!(ids.iter().all(|i| *i == ids[0]), "{ids:?}");
+    assert_eq!(server.get("/api/connections").json().as_array().map(Vec::len), Some(3));
+
+    // Bad keys.
+    let long = "k".repeat(256);
+    for key in ["", " ", "two words", "é", long.as_str()] {
+        let r = post_with_key(&server, key, &body);
+        assert_eq!((r.status, r.json()["code"].as_str()), (400, Some("invalid_idempotency_key")), "{key:?}");
+    }
+
+    // Kept in the database: a restart still knows the key.
+    drop(server.stop());
+    let server = dirs.start(&[]);
+    let r = post_with_key(&server, "save-1f0c", &body);
+    assert_eq!((r.status, r.json()["id"].as_str()), (201, Some(id.as_str())));
+    // Once its record is deleted, a retry is told so rather than recreating it.
+    assert_eq!(server.request("DELETE", &format!("/api/connections/{id}"), &[], b"").status, 204);
+    let r = post_with_key(&server, "save-1f0c", &body);
+    assert_eq!((r.status, r.json()["code"].as_str()), (410, Some("idempotency_gone")), "{}", r.text());
+}
