@@ -6,7 +6,9 @@
 
 use crate::bill::{self, BillClient, Credentials};
 use crate::limiter::{Limiter, Verdict};
-use crate::store::{is_well_formed_id, Created, NewConnection, SavedConnection, Store, StoreError};
+use crate::store::{
+    is_well_formed_id, Created, NewConnection, Precondition, SavedConnection, Store, StoreError, Written,
+};
 use crate::submission::{self, Rejection};
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -260,8 +262,62 @@ async fn submission(headers: &HeaderMap, body: Body) -> Result<NewConnection, Ap
     }
 }
 
+/// The `ETag` of a saved connection: its version, as a strong entity-tag.
+fn etag(version: i64) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!("\"{version}\"")).ok()
+}
+
+/// `If-Match`: absent (`None`), `*`, or a list of strong entity-tags naming
+/// versions. A weak tag never matches (RFC 9110 uses strong comparison here), nor
+/// does anything that is not a version of ours; a header that is not a list of
+/// entity-tags is a 400.
+fn if_match(headers: &HeaderMap) -> Result<Option<Precondition>, ApiError> {
+    let bad =
+        || ApiError::with_code(StatusCode::BAD_REQUEST, "invalid_if_match", "If-Match must be * or a list of ETags.");
+    let mut versions = Vec::new();
+    let mut any = false;
+    let mut seen = false;
+    for value in headers.get_all(header::IF_MATCH) {
+        seen = true;
+        let text = value.to_str().map_err(|_| bad())?;
+        for tag in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            if tag == "*" {
+                any = true;
+            } else if let Some(opaque) = tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+                if let Ok(v) = opaque.parse::<i64>() {
+                    versions.push(v);
+                }
+            } else if !(tag.starts_with("W/\"") && tag.ends_with('"') && tag.len() >= 4) {
+                return Err(bad());
+            }
+        }
+    }
+    Ok(match (seen, any) {
+        (false, _) => None,
+        (true, true) => Some(Precondition::Any),
+        (true, false) => Some(Precondition::Versions(versions)),
+    })
+}
+
+/// 412 for a stale `If-Match`, carrying the stored version's `ETag`.
+fn stale(current: i64) -> Response {
+    let mut res = ApiError::with_code(
+        StatusCode::PRECONDITION_FAILED,
+        "conflict",
+        "This connection was changed since it was read (If-Match does not match its version); nothing was saved.",
+    )
+    .into_response();
+    if let Some(tag) = etag(current) {
+        res.headers_mut().insert(header::ETAG, tag);
+    }
+    res
+}
+
 fn saved(status: StatusCode, c: &SavedConnection) -> Response {
     let mut res = json(status, c);
+    if let Some(tag) = etag(c.version) {
+        res.headers_mut().insert(header::ETAG, tag);
+    }
     if status == StatusCode::CREATED {
         if let Ok(v) = HeaderValue::from_str(&format!("/api/connections/{}", c.id)) {
             res.headers_mut().insert(header::LOCATION, v);
@@ -340,6 +396,8 @@ pub async fn get_one(
     }
 }
 
+/// `PUT /api/connections/{id}`: a full replacement; with `If-Match`, only of the
+/// version(s) named (else 412 `conflict`, nothing saved).
 pub async fn replace(
     State(state): State<Shared>,
     path: Result<Path<String>, axum::extract::rejection::PathRejection>,
@@ -347,27 +405,35 @@ pub async fn replace(
     body: Body,
 ) -> Result<Response, ApiError> {
     let id = id_of(path)?;
+    let precondition = if_match(&headers);
     let new = submission(&headers, body).await?;
-    match blocking(&state, move |s| s.replace(&id, &new)).await? {
-        Some(c) => {
-            tracing::info!(id = %c.id, api_type = %c.api_type, "connection replaced");
+    let precondition = precondition?;
+    match blocking(&state, move |s| s.replace_if(&id, &new, precondition.as_ref())).await? {
+        Written::Done(c) => {
+            tracing::info!(id = %c.id, api_type = %c.api_type, version = c.version, "connection replaced");
             Ok(saved(StatusCode::OK, &c))
         }
-        None => Err(ApiError::not_found()),
+        Written::NotFound => Err(ApiError::not_found()),
+        Written::Stale(current) => Ok(stale(current)),
     }
 }
 
+/// `DELETE /api/connections/{id}`; with `If-Match`, only of the version(s) named.
 pub async fn delete(
     State(state): State<Shared>,
     path: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = id_of(path)?;
+    let precondition = if_match(&headers)?;
     let log_id = id.clone();
-    if blocking(&state, move |s| s.delete(&id)).await? {
-        tracing::info!(id = %log_id, "connection deleted");
-        Ok(StatusCode::NO_CONTENT.into_response())
-    } else {
-        Err(ApiError::not_found())
+    match blocking(&state, move |s| s.delete_if(&id, precondition.as_ref())).await? {
+        Written::Done(()) => {
+            tracing::info!(id = %log_id, "connection deleted");
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        Written::NotFound => Err(ApiError::not_found()),
+        Written::Stale(current) => Ok(stale(current)),
     }
 }
 

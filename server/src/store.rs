@@ -106,6 +106,41 @@ pub enum Created {
     Gone,
 }
 
+/// `If-Match`, parsed: which stored versions a write may replace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Precondition {
+    /// `*`: any existing version.
+    Any,
+    /// One of these versions (strong entity-tags `"<version>"`).
+    Versions(Vec<i64>),
+}
+
+/// What a conditional write did.
+#[derive(Debug, PartialEq)]
+pub enum Written<T> {
+    Done(T),
+    NotFound,
+    /// The precondition failed; the stored version is this.
+    Stale(i64),
+}
+
+/// `Some(refusal)` when the record is missing or `precondition` fails.
+fn check_precondition<T>(
+    tx: &rusqlite::Transaction<'_>,
+    id: &str,
+    precondition: Option<&Precondition>,
+) -> Result<Option<Written<T>>, StoreError> {
+    let Some(precondition) = precondition else { return Ok(None) };
+    let current: Option<i64> =
+        tx.query_row("SELECT version FROM connections WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+    Ok(match (current, precondition) {
+        (None, _) => Some(Written::NotFound),
+        (Some(_), Precondition::Any) => None,
+        (Some(v), Precondition::Versions(ok)) if ok.contains(&v) => None,
+        (Some(v), Precondition::Versions(_)) => Some(Written::Stale(v)),
+    })
+}
+
 /// A saved connection and its decrypted secrets (for a connection test only).
 pub type WithSecrets = (SavedConnection, Vec<(String, Secret)>);
 
@@ -124,6 +159,8 @@ pub struct SavedConnection {
     pub secrets_set: Vec<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// 1 when created, +1 on every replace; the `ETag` is `"<version>"`.
+    pub version: i64,
 }
 
 pub struct Store {
@@ -440,38 +477,64 @@ impl Store {
     /// Replaces a connection whole: every secret is replaced too (and secrets of a
     /// previous API type go). `Ok(None)` when there is no such connection.
     pub fn replace(&self, id: &str, new: &NewConnection) -> Result<Option<SavedConnection>, StoreError> {
+        match self.replace_if(id, new, None)? {
+            Written::Done(c) => Ok(Some(c)),
+            Written::NotFound | Written::Stale(_) => Ok(None),
+        }
+    }
+
+    /// [`Store::replace`] if `precondition` (from `If-Match`) holds for the stored
+    /// version; the check and the write are one transaction. Each replace adds 1
+    /// to the version.
+    pub fn replace_if(
+        &self,
+        id: &str,
+        new: &NewConnection,
+        precondition: Option<&Precondition>,
+    ) -> Result<Written<SavedConnection>, StoreError> {
         if !is_well_formed_id(id) {
-            return Ok(None);
+            return Ok(Written::NotFound);
         }
         let sealed = self.seal_all(id, new)?;
         let settings = settings_json(new)?;
         let mut conn = self.lock();
         let tx = conn.transaction()?;
+        if let Some(refused) = check_precondition(&tx, id, precondition)? {
+            return Ok(refused); // dropping `tx` rolls back (nothing was written)
+        }
         let changed = tx.execute(
             &format!(
                 "UPDATE connections SET name = ?2, api_type = ?3, environment = ?4, settings = ?5, \
-                 updated_at = {NEXT_UPDATED_AT} WHERE id = ?1"
+                 updated_at = {NEXT_UPDATED_AT}, version = version + 1 WHERE id = ?1"
             ),
             params![id, new.name, new.api_type, new.environment, settings],
         )?;
         if changed == 0 {
-            return Ok(None); // dropping `tx` rolls back (nothing was written anyway)
+            return Ok(Written::NotFound);
         }
         tx.execute("DELETE FROM secrets WHERE connection_id = ?1", [id])?;
         insert_secrets(&tx, id, &sealed)?;
         let saved = read_one(&tx, id)?.ok_or(StoreError::Corrupt("record vanished while saving"))?;
         tx.commit()?;
-        Ok(Some(saved))
+        Ok(Written::Done(saved))
     }
 
     /// Deletes a connection and its secrets; `false` when there was none.
     pub fn delete(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(matches!(self.delete_if(id, None)?, Written::Done(())))
+    }
+
+    /// [`Store::delete`] if `precondition` (from `If-Match`) holds.
+    pub fn delete_if(&self, id: &str, precondition: Option<&Precondition>) -> Result<Written<()>, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
+        if let Some(refused) = check_precondition(&tx, id, precondition)? {
+            return Ok(refused);
+        }
         tx.execute("DELETE FROM secrets WHERE connection_id = ?1", [id])?;
         let n = tx.execute("DELETE FROM connections WHERE id = ?1", [id])?;
         tx.commit()?;
-        Ok(n > 0)
+        Ok(if n > 0 { Written::Done(()) } else { Written::NotFound })
     }
 
     /// The decrypted secrets of a connection, for a later "test connection" step.
@@ -628,12 +691,12 @@ const NEXT_UPDATED_AT: &str =
     "max(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', updated_at, '+0.001 seconds'))";
 
 const SELECT_CONNECTION: &str =
-    "SELECT id, name, api_type, environment, settings, created_at, updated_at FROM connections";
+    "SELECT id, name, api_type, environment, settings, created_at, updated_at, version FROM connections";
 
-type Row = (String, String, String, String, String, String, String);
+type Row = (String, String, String, String, String, String, String, i64);
 
 fn row_fields(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
 }
 
 fn read_one(conn: &Connection, id: &str) -> Result<Option<SavedConnection>, StoreError> {
@@ -646,7 +709,7 @@ fn read_one(conn: &Connection, id: &str) -> Result<Option<SavedConnection>, Stor
 }
 
 fn assemble(row: Row, mut secret_fields: Vec<String>) -> Result<SavedConnection, StoreError> {
-    let (id, name, api_type, environment, settings, created_at, updated_at) = row;
+    let (id, name, api_type, environment, settings, created_at, updated_at, version) = row;
     let settings = match serde_json::from_str(&settings) {
         Ok(serde_json::Value::Object(m)) => m,
         _ => return Err(StoreError::Corrupt("settings are not a JSON object")),
@@ -668,6 +731,7 @@ fn assemble(row: Row, mut secret_fields: Vec<String>) -> Result<SavedConnection,
         secrets_set: secret_fields,
         created_at,
         updated_at,
+        version,
     })
 }
 

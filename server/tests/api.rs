@@ -46,7 +46,18 @@ fn full_crud_for_each_api_type() {
         let keys: Vec<&String> = c.as_object().map(|m| m.keys().collect()).unwrap_or_default();
         assert_eq!(
             keys,
-            ["apiType", "baseUrl", "createdAt", "environment", "id", "name", "secretsSet", "settings", "updatedAt"]
+            [
+                "apiType",
+                "baseUrl",
+                "createdAt",
+                "environment",
+                "id",
+                "name",
+                "secretsSet",
+                "settings",
+                "updatedAt",
+                "version"
+            ]
         );
 
         // Read.
@@ -645,4 +656,78 @@ fn an_idempotency_key_makes_a_retried_create_safe() {
     assert_eq!(server.request("DELETE", &format!("/api/connections/{id}"), &[], b"").status, 204);
     let r = post_with_key(&server, "save-1f0c", &body);
     assert_eq!((r.status, r.json()["code"].as_str()), (410, Some("idempotency_gone")), "{}", r.text());
+}
+
+fn put(server: &Server, id: &str, if_match: Option<&str>, body: &Value) -> Resp {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let mut headers = vec![("Content-Type", "application/json")];
+    if let Some(tag) = if_match {
+        headers.push(("If-Match", tag));
+    }
+    server.request("PUT", &format!("/api/connections/{id}"), &headers, &bytes)
+}
+
+/// Issue 13 part 2: every saved connection has a version, sent as its ETag; PUT
+/// and DELETE with If-Match refuse a stale version with 412 `conflict` and change
+/// nothing; without If-Match they behave as before.
+#[test]
+fn optimistic_concurrency_with_etag_and_if_match() {
+    let dirs = Dirs::new();
+    let server = dirs.start(&[]);
+    let r = server.send_json("POST", "/api/connections", &body_for("ap-ar-v3", "occ"));
+    assert_eq!((r.status, r.header("etag")), (201, Some("\"1\"")));
+    assert_eq!(r.json()["version"], 1);
+    let id = r.json()["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(server.get(&format!("/api/connections/{id}")).header("etag"), Some("\"1\""));
+
+    let mut edited = body_for("ap-ar-v3", "occ");
+    edited["name"] = json!("edited once");
+    let r = put(&server, &id, Some("\"1\""), &edited);
+    assert_eq!((r.status, r.header("etag")), (200, Some("\"2\"")), "{}", r.text());
+    assert_eq!(r.json()["version"], 2);
+
+    // A second editor still holding version 1: refused, nothing changed.
+    let mut late = body_for("partner", "occ-late");
+    late["name"] = json!("late edit");
+    let r = put(&server, &id, Some("\"1\""), &late);
+    assert_eq!((r.status, r.json()["code"].as_str(), r.header("etag")), (412, Some("conflict"), Some("\"2\"")));
+    assert_no_secret(r.raw().as_bytes(), &secret_values(&late), "a 412");
+    let now = server.get(&format!("/api/connections/{id}")).json();
+    assert_eq!((now["name"].as_str(), now["version"].as_i64()), (Some("edited once"), Some(2)));
+
+    // Lists, *, weak tags, garbage, and no header at all.
+    assert_eq!(put(&server, &id, Some("\"7\", \"2\""), &edited).json()["version"], 3);
+    assert_eq!(put(&server, &id, Some("*"), &edited).json()["version"], 4);
+    assert_eq!(put(&server, &id, Some("W/\"4\""), &edited).status, 412, "weak tags never match");
+    assert_eq!(put(&server, &id, Some("4"), &edited).status, 400, "not an entity-tag");
+    assert_eq!(put(&server, &id, None, &edited).json()["version"], 5);
+    assert_eq!(put(&server, "AAAAAAAAAAAAAAAAAAAAAA", Some("\"1\""), &edited).status, 404);
+
+    // Racing editors holding the same version: exactly one wins.
+    let addr = server.addr;
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|t| {
+                let mut b = body_for("ap-ar-v3", "occ-race");
+                b["name"] = json!(format!("racer {t}"));
+                let bytes = serde_json::to_vec(&b).unwrap_or_default();
+                let path = format!("/api/connections/{id}");
+                s.spawn(move || {
+                    request(addr, "PUT", &path, &[("Content-Type", "application/json"), ("If-Match", "\"5\"")], &bytes)
+                        .status
+                })
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    let mut sorted = statuses.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, [200, 412, 412, 412, 412, 412, 412, 412], "{statuses:?}");
+
+    // DELETE honours If-Match too.
+    let del = |tag: &str| server.request("DELETE", &format!("/api/connections/{id}"), &[("If-Match", tag)], b"");
+    assert_eq!(del("\"5\"").status, 412);
+    assert_eq!(server.get(&format!("/api/connections/{id}")).status, 200);
+    assert_eq!(del("\"6\"").status, 204);
+    assert_eq!(del("\"6\"").status, 404);
 }

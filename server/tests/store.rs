@@ -158,3 +158,25 @@ fn updated_at_follows_commit_order() -> Result<(), Box<dyn std::error::Error>> {
     }
     Ok(())
 }
+
+/// A database written by the schema-1 server (no version column, no idempotency
+/// table) is upgraded in place: its records read as version 1 and can be replaced.
+#[test]
+fn a_schema_1_database_is_upgraded() -> Result<(), Box<dyn std::error::Error>> {
+    let dirs = Dirs::new();
+    let id = {
+        let (store, _) = Store::open(&dirs.data(), Some(key(5)))?;
+        store.create(&v2("old", "pw", "DK"))?.id
+    };
+    {
+        // Back to schema 1, as the earlier server left it.
+        let conn = rusqlite::Connection::open(dirs.data().join(DB_FILE))?;
+        conn.execute_batch(
+            "ALTER TABLE connections DROP COLUMN version; DROP TABLE idempotency; PRAGMA user_version = 1;",
+        )?;
+    }
+    let (store, _) = Store::open(&dirs.data(), Some(key(5)))?;
+    assert_eq!(store.get(&id)?.map(|c| c.version), Some(1));
+    assert_eq!(store.replace(&id, &v2("new", "pw2", "DK"))?.map(|c| c.version), Some(2));
+    Ok(())
+}
