@@ -7,7 +7,8 @@
 use crate::bill::{self, BillClient, Credentials};
 use crate::limiter::{Limiter, Verdict};
 use crate::store::{
-    is_well_formed_id, Created, NewConnection, Precondition, SavedConnection, Store, StoreError, Written,
+    is_well_formed_id, Created, Cursor, NewConnection, Precondition, SavedConnection, Store, StoreError, Written,
+    DEFAULT_PAGE, MAX_PAGE,
 };
 use crate::submission::{self, Rejection};
 use axum::body::Body;
@@ -326,9 +327,50 @@ fn saved(status: StatusCode, c: &SavedConnection) -> Response {
     res
 }
 
-pub async fn list(State(state): State<Shared>) -> Result<Response, ApiError> {
-    let all = blocking(&state, |s| s.list()).await?;
-    Ok(json(StatusCode::OK, &all))
+/// `limit` and `cursor` from the query string (anything else is ignored).
+fn page_query(query: Option<&str>) -> Result<(usize, Option<Cursor>), ApiError> {
+    let mut limit = DEFAULT_PAGE;
+    let mut cursor = None;
+    for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        match &*k {
+            "limit" => {
+                limit = v.parse::<usize>().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or_else(|| {
+                    ApiError::with_code(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_limit",
+                        "limit must be a whole number from 1 to 500.",
+                    )
+                })?;
+            }
+            "cursor" => {
+                cursor = Some(Cursor::decode(&v).ok_or_else(|| {
+                    ApiError::with_code(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_cursor",
+                        "cursor must be a value this server gave in a Link header.",
+                    )
+                })?);
+            }
+            _ => {}
+        }
+    }
+    Ok((limit, cursor))
+}
+
+/// `GET /api/connections?limit=&cursor=`: one page (default 100, at most 500) in
+/// creation order, as a JSON array; when more follow, a `Link: <…>; rel="next"`
+/// header holds the next page's URL (with an opaque cursor).
+pub async fn list(State(state): State<Shared>, uri: axum::http::Uri) -> Result<Response, ApiError> {
+    let (limit, cursor) = page_query(uri.query())?;
+    let page = blocking(&state, move |s| s.list_page(cursor, limit)).await?;
+    let mut res = json(StatusCode::OK, &page.items);
+    if let Some(next) = page.next {
+        let link = format!("</api/connections?limit={limit}&cursor={}>; rel=\"next\"", next.encode());
+        if let Ok(v) = HeaderValue::from_str(&link) {
+            res.headers_mut().insert(header::LINK, v);
+        }
+    }
+    Ok(res)
 }
 
 /// The `Idempotency-Key` header: absent, or 1 to 255 visible ASCII characters

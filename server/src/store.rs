@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::fs::{DirBuilder, File, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 pub const DB_FILE: &str = "connections.sqlite3";
@@ -24,6 +25,11 @@ const SCHEMA_VERSION: i64 = 2;
 /// How long an `Idempotency-Key` is remembered (at least 24 h is promised).
 pub const IDEMPOTENCY_HOURS: u32 = 48;
 const KEY_CHECK: &str = "key_check";
+/// Read connections (the blocking pool runs at most 8 store calls at once).
+const READERS: usize = 4;
+/// `GET /api/connections` page size when `limit` is not given, and its maximum.
+pub const DEFAULT_PAGE: usize = 100;
+pub const MAX_PAGE: usize = 500;
 
 /// Why the server cannot start. Every message names the problem and the way out.
 #[derive(Debug, thiserror::Error)]
@@ -106,6 +112,36 @@ pub enum Created {
     Gone,
 }
 
+/// Where a page of the list ends: an opaque token for the client (see
+/// [`Cursor::encode`]), the creation sequence number of the page's last record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cursor(i64);
+
+impl Cursor {
+    /// `c1.<seq>` in base64url: opaque to clients, versioned for us.
+    pub fn encode(self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("c1.{}", self.0))
+    }
+
+    /// `None` for anything [`Cursor::encode`] did not make.
+    pub fn decode(text: &str) -> Option<Cursor> {
+        if text.len() > 64 {
+            return None;
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+        let seq = std::str::from_utf8(&bytes).ok()?.strip_prefix("c1.")?.parse::<i64>().ok()?;
+        (seq > 0).then_some(Cursor(seq))
+    }
+}
+
+/// One page of the list.
+#[derive(Debug)]
+pub struct Page {
+    pub items: Vec<SavedConnection>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<Cursor>,
+}
+
 /// `If-Match`, parsed: which stored versions a write may replace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Precondition {
@@ -164,7 +200,12 @@ pub struct SavedConnection {
 }
 
 pub struct Store {
+    /// The one connection that writes (SQLite has one writer at a time anyway).
     conn: Mutex<Connection>,
+    /// Read-only connections: with WAL, reads see the last commit and never wait
+    /// for a write in progress, nor for each other.
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
     cipher: Cipher,
     fingerprints: Fingerprints,
     db_path: PathBuf,
@@ -271,7 +312,22 @@ impl Store {
                     .map_err(open_err)?;
             }
         }
-        Ok((Store { conn: Mutex::new(conn), cipher, fingerprints, db_path, _lock: lock }, origin))
+        let readers = (0..READERS)
+            .map(|_| open_reader(&db_path).map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(open_err)?;
+        Ok((
+            Store {
+                conn: Mutex::new(conn),
+                readers,
+                next_reader: AtomicUsize::new(0),
+                cipher,
+                fingerprints,
+                db_path,
+                _lock: lock,
+            },
+            origin,
+        ))
     }
 
     /// Re-encrypts every secret under a new key, in one transaction, and replaces
@@ -369,31 +425,80 @@ impl Store {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Every saved connection, oldest first.
+    /// A read connection: the first free one, else waits for one in turn.
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        let n = self.readers.len();
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        for i in 0..n {
+            if let Some(m) = self.readers.get((start + i) % n) {
+                if let Ok(guard) = m.try_lock() {
+                    return guard;
+                }
+            }
+        }
+        match self.readers.get(start % n.max(1)) {
+            Some(m) => m.lock().unwrap_or_else(|p| p.into_inner()),
+            None => self.lock(), // no readers (not expected): the writer reads
+        }
+    }
+
+    /// Every saved connection, oldest first (all pages; for tests and tools).
     pub fn list(&self) -> Result<Vec<SavedConnection>, StoreError> {
-        let conn = self.lock();
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self.list_page(after, MAX_PAGE)?;
+            out.extend(page.items);
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// One page of saved connections in creation order: at most `limit`, after
+    /// the cursor `after` (from a previous page's `next`). Read in one snapshot.
+    pub fn list_page(&self, after: Option<Cursor>, limit: usize) -> Result<Page, StoreError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let after_seq = after.map_or(0, |c| c.0);
+        let mut conn = self.reader();
+        let tx = conn.transaction()?;
+        let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
+        let mut rows = {
+            let mut stmt =
+                tx.prepare(&format!("SELECT seq, {COLUMNS} FROM connections WHERE seq > ?1 ORDER BY seq LIMIT ?2"))?;
+            let rows = stmt.query_map(params![after_seq, fetch], |r| Ok((r.get::<_, i64>(0)?, row_at(r, 1)?)))?;
+            rows.collect::<Result<Vec<_>, _>>()?
+        };
+        let more = rows.len() > limit;
+        rows.truncate(limit);
         let mut secrets: HashMap<String, Vec<String>> = HashMap::new();
-        {
-            let mut stmt = conn.prepare("SELECT connection_id, field FROM secrets")?;
-            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-            for row in rows {
+        if let (Some((first, _)), Some((last, _))) = (rows.first(), rows.last()) {
+            let mut stmt = tx.prepare(
+                "SELECT s.connection_id, s.field FROM secrets s JOIN connections c ON c.id = s.connection_id \
+                 WHERE c.seq BETWEEN ?1 AND ?2",
+            )?;
+            let found =
+                stmt.query_map(params![first, last], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            for row in found {
                 let (id, field) = row?;
                 secrets.entry(id).or_default().push(field);
             }
         }
-        let mut stmt = conn.prepare(&format!("{SELECT_CONNECTION} ORDER BY created_at, seq"))?;
-        let rows = stmt.query_map([], row_fields)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let row = row?;
-            let fields = secrets.remove(&row.0).unwrap_or_default();
-            out.push(assemble(row, fields)?);
-        }
-        Ok(out)
+        tx.commit()?;
+        let next = if more { rows.last().map(|(seq, _)| Cursor(*seq)) } else { None };
+        let items = rows
+            .into_iter()
+            .map(|(_, row)| {
+                let fields = secrets.remove(&row.0).unwrap_or_default();
+                assemble(row, fields)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page { items, next })
     }
 
     pub fn get(&self, id: &str) -> Result<Option<SavedConnection>, StoreError> {
-        let conn = self.lock();
+        let conn = self.reader();
         read_one(&conn, id)
     }
 
@@ -549,7 +654,7 @@ impl Store {
     /// with one version's settings and another's secrets).
     pub fn load_with_secrets(&self, id: &str) -> Result<Option<WithSecrets>, StoreError> {
         let (saved, rows) = {
-            let mut conn = self.lock();
+            let mut conn = self.reader();
             let tx = conn.transaction()?;
             let Some(saved) = read_one(&tx, id)? else { return Ok(None) };
             let rows: Vec<(String, Vec<u8>, Vec<u8>)> = {
@@ -633,6 +738,10 @@ fn init_schema(conn: &Connection) -> Result<(), SchemaError> {
     // secure_delete: pages freed by DELETE/UPDATE are overwritten with zeros, so old
     // ciphertexts and settings do not linger in free pages of the file.
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;")?;
+    // WAL: readers see the last commit while a write is in progress. FULL: a
+    // commit is on disk (WAL synced) before the write is acknowledged.
+    let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    conn.execute_batch("PRAGMA synchronous = FULL;")?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > SCHEMA_VERSION {
         return Err(SchemaError::Newer(version));
@@ -690,13 +799,36 @@ const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 const NEXT_UPDATED_AT: &str =
     "max(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', updated_at, '+0.001 seconds'))";
 
+const COLUMNS: &str = "id, name, api_type, environment, settings, created_at, updated_at, version";
 const SELECT_CONNECTION: &str =
     "SELECT id, name, api_type, environment, settings, created_at, updated_at, version FROM connections";
 
 type Row = (String, String, String, String, String, String, String, i64);
 
 fn row_fields(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+    row_at(r, 0)
+}
+
+/// The [`COLUMNS`] starting at column `i`.
+fn row_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Row> {
+    Ok((
+        r.get(i)?,
+        r.get(i + 1)?,
+        r.get(i + 2)?,
+        r.get(i + 3)?,
+        r.get(i + 4)?,
+        r.get(i + 5)?,
+        r.get(i + 6)?,
+        r.get(i + 7)?,
+    ))
+}
+
+/// A connection for reads only, to the database `init_schema` set up.
+fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.execute_batch("PRAGMA query_only = ON;")?;
+    Ok(conn)
 }
 
 fn read_one(conn: &Connection, id: &str) -> Result<Option<SavedConnection>, StoreError> {

@@ -180,3 +180,24 @@ fn a_schema_1_database_is_upgraded() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(store.replace(&id, &v2("new", "pw2", "DK"))?.map(|c| c.version), Some(2));
     Ok(())
 }
+
+/// Issue 13 part 3: reads never wait for a write. Another connection holds the
+/// database's write lock (an exclusive transaction, as a long write would); the
+/// store still lists and reads at once (WAL, separate read connections).
+#[test]
+fn reads_do_not_wait_for_a_write() -> Result<(), Box<dyn std::error::Error>> {
+    let dirs = Dirs::new();
+    let (store, _) = Store::open(&dirs.data(), Some(key(6)))?;
+    let id = store.create(&v2("read me", "pw", "DK"))?.id;
+    let writer = rusqlite::Connection::open(dirs.data().join(DB_FILE))?;
+    writer.execute_batch("BEGIN EXCLUSIVE; UPDATE connections SET name = 'being written';")?;
+    let t = std::time::Instant::now();
+    let page = store.list_page(None, 10)?;
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(store.get(&id)?.map(|c| c.name), Some("read me".to_owned()), "the committed version is read");
+    assert!(store.load_with_secrets(&id)?.is_some());
+    assert!(t.elapsed() < std::time::Duration::from_secs(1), "reads waited {:?}", t.elapsed());
+    writer.execute_batch("COMMIT;")?;
+    assert_eq!(store.get(&id)?.map(|c| c.name), Some("being written".to_owned()));
+    Ok(())
+}
