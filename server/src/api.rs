@@ -6,8 +6,9 @@
 
 use crate::bill::{self, BillClient, Credentials};
 use crate::limiter::{Limiter, Verdict};
+use crate::storage::Storage;
 use crate::store::{
-    is_well_formed_id, Created, Cursor, NewConnection, Precondition, SavedConnection, Store, StoreError, Written,
+    is_well_formed_id, Created, Cursor, NewConnection, Precondition, SavedConnection, StoreError, Written,
     DEFAULT_PAGE, MAX_PAGE,
 };
 use crate::submission::{self, Rejection};
@@ -31,7 +32,7 @@ const DRAIN_LIMIT: usize = 1024 * 1024;
 const BODY_TIMEOUT: Duration = Duration::from_secs(15);
 
 pub struct AppState {
-    pub store: Store,
+    pub store: Box<dyn Storage>,
     /// The outbound client for "test connection".
     pub bill: BillClient,
     /// Connection tests per set of credentials.
@@ -39,7 +40,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(store: Store, bill: BillClient) -> AppState {
+    pub fn new(store: impl Storage, bill: BillClient) -> AppState {
+        AppState::from_boxed(Box::new(store), bill)
+    }
+
+    pub fn from_boxed(store: Box<dyn Storage>, bill: BillClient) -> AppState {
         AppState { store, bill, limiter: Limiter::default() }
     }
 }
@@ -120,10 +125,10 @@ pub fn json<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response {
 async fn blocking<T, F>(state: &Shared, f: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
-    F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    F: FnOnce(&dyn Storage) -> Result<T, StoreError> + Send + 'static,
 {
     let state = Arc::clone(state);
-    match tokio::task::spawn_blocking(move || f(&state.store)).await {
+    match tokio::task::spawn_blocking(move || f(&*state.store)).await {
         Ok(r) => r.map_err(ApiError::from),
         Err(_) => {
             tracing::error!("a storage task failed");

@@ -38,6 +38,10 @@ pub struct RunArgs {
     /// Where the database and key file live.
     #[arg(long, env = "BILLCOM_DATA_DIR", default_value = "./data", value_name = "DIR")]
     pub data_dir: PathBuf,
+    /// PostgreSQL instead of the embedded SQLite file: postgres://user[:password]@host[:port]/database.
+    /// Several instances may share one database.
+    #[arg(long, env = "DATABASE_URL", value_name = "URL", value_parser = database_url)]
+    pub database_url: Option<String>,
     /// The repository root: serves DIR/www at / and DIR/pkg at /pkg/.
     #[arg(long, env = "BILLCOM_STATIC_DIR", default_value = ".", value_name = "DIR")]
     pub static_dir: PathBuf,
@@ -80,6 +84,14 @@ fn non_empty(s: &str) -> Result<String, String> {
     }
 }
 
+fn database_url(s: &str) -> Result<String, String> {
+    if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+        Ok(s.to_owned())
+    } else {
+        Err("must be a postgres:// URL (without it, the SQLite file in --data-dir is used)".into())
+    }
+}
+
 fn api_timeout(s: &str) -> Result<u64, String> {
     match s.parse::<u64>() {
         Ok(n @ 1..=120_000) => Ok(n),
@@ -92,6 +104,8 @@ fn api_timeout(s: &str) -> Result<u64, String> {
 pub struct Config {
     pub listen: String,
     pub data_dir: PathBuf,
+    /// PostgreSQL URL; `None`: SQLite in `data_dir`.
+    pub database_url: Option<String>,
     pub static_dir: PathBuf,
     /// Outbound calls to BILL (connection tests).
     pub bill: BillSettings,
@@ -111,6 +125,7 @@ impl From<RunArgs> for Config {
         Config {
             listen: a.listen,
             data_dir: a.data_dir,
+            database_url: a.database_url,
             static_dir: a.static_dir,
             bill: BillSettings {
                 origin: a.api_origin,
@@ -163,6 +178,7 @@ mod tests {
             &["--max-connections", "-1"],
             &["--api-origin", "http://x/api"],
             &["--api-timeout-ms", "999999"],
+            &["--database-url", "mysql://x/y"],
             &["rotate-key", "--listen", "127.0.0.1:1"],
             &["--data-dir", "/d", "rotate-key"],
         ] {

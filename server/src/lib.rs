@@ -11,9 +11,11 @@ pub mod cli;
 pub mod crypto;
 pub mod keys;
 pub mod limiter;
+pub mod pg;
 pub mod serve;
 pub mod startup;
 pub mod statics;
+pub mod storage;
 pub mod store;
 pub mod submission;
 

@@ -4,7 +4,9 @@
 use crate::api::AppState;
 use crate::bill::{self, BillClient};
 use crate::cli::Config;
+use crate::pg::PgStore;
 use crate::statics::StaticRoots;
+use crate::storage::Storage;
 use crate::store::Store;
 use crate::{keys, store};
 use std::net::SocketAddr;
@@ -80,11 +82,22 @@ pub fn run(config: Config) -> ExitCode {
         Ok(l) => l,
         Err(e) => return fail(format_args!("could not listen on {}: {e}", config.listen)),
     };
-    let (store, origin) = match Store::open(&config.data_dir, env_key) {
-        Ok(s) => s,
-        Err(e) => return fail(e),
+    let (store, origin): (Box<dyn Storage>, keys::KeyOrigin) = match &config.database_url {
+        Some(url) => match PgStore::open(url, &config.data_dir, env_key) {
+            Ok((s, origin)) => {
+                tracing::info!(database = %s.label(), "database open (PostgreSQL)");
+                (Box::new(s), origin)
+            }
+            Err(e) => return fail(e),
+        },
+        None => match Store::open(&config.data_dir, env_key) {
+            Ok((s, origin)) => {
+                tracing::info!(database = %s.db_path().display(), "database open");
+                (Box::new(s), origin)
+            }
+            Err(e) => return fail(e),
+        },
     };
-    tracing::info!(database = %store.db_path().display(), "database open");
     tracing::info!("encryption key {origin}");
     if let keys::KeyOrigin::Generated(path) = &origin {
         tracing::warn!(
@@ -92,7 +105,7 @@ pub fn run(config: Config) -> ExitCode {
             path.display()
         );
     }
-    if store::is_open_to_others(&config.data_dir) {
+    if config.data_dir.exists() && store::is_open_to_others(&config.data_dir) {
         tracing::warn!(
             "the data directory {} is accessible to group or others; consider `chmod 700` on it",
             config.data_dir.display()
@@ -128,7 +141,7 @@ pub fn run(config: Config) -> ExitCode {
         Ok(b) => b,
         Err(e) => return fail(e),
     };
-    let state = Arc::new(AppState::new(store, bill));
+    let state = Arc::new(AppState::from_boxed(store, bill));
     runtime.block_on(serve(listener, config, state, roots))
 }
 

@@ -52,6 +52,8 @@ pub enum StartupError {
     Crypto(#[from] CryptoError),
     #[error("another billcom-connection-server (or a key rotation) is using the data directory {}; stop it first", path.display())]
     Busy { path: PathBuf },
+    #[error("the PostgreSQL database {url} could not be used: {message}")]
+    Pg { url: String, message: String },
     #[error("the lock file {} could not be opened: {source}", path.display())]
     Lock { path: PathBuf, source: std::io::Error },
     #[error("no key to rotate: neither {} is set nor does the key file {} exist", keys::ENV_VAR, key_file.display())]
@@ -85,6 +87,15 @@ pub enum StoreError {
     Corrupt(&'static str),
     #[error("could not decrypt the stored {field}: wrong key, or the stored value was altered or moved")]
     Decrypt { field: String },
+    /// PostgreSQL: its SQLSTATE and message only (a DETAIL may quote row values).
+    #[error("database error: {0}")]
+    Pg(String),
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        StoreError::Pg(crate::pg::describe(&e))
+    }
 }
 
 /// A validated connection, normalized, ready to be saved.
@@ -118,6 +129,14 @@ pub enum Created {
 pub struct Cursor(i64);
 
 impl Cursor {
+    pub(crate) fn at(seq: i64) -> Cursor {
+        Cursor(seq)
+    }
+
+    pub(crate) fn seq(self) -> i64 {
+        self.0
+    }
+
     /// `c1.<seq>` in base64url: opaque to clients, versioned for us.
     pub fn encode(self) -> String {
         URL_SAFE_NO_PAD.encode(format!("c1.{}", self.0))
@@ -270,29 +289,7 @@ impl Store {
             .optional()
             .map_err(open_err)?;
 
-        let key_file = keys::key_file_path(data_dir);
-        keys::remove_leftovers(data_dir);
-        if check.is_none() && keys::is_empty_key_file(&key_file) {
-            // An empty key file with no encrypted data: an older version was killed
-            // while creating it (issue 13, finding 4). Nothing can depend on it.
-            tracing::warn!(
-                "the key file {} is empty and no data is encrypted yet: replacing it with a new key",
-                key_file.display()
-            );
-            std::fs::remove_file(&key_file)
-                .map_err(|source| KeyError::FileCreate { path: key_file.clone(), source })?;
-        }
-        let (key, origin) = match env_key {
-            Some(k) => (k, KeyOrigin::Env),
-            None => match keys::read_key_file(&key_file)? {
-                Some(k) => (k, KeyOrigin::File(key_file.clone())),
-                None if !may_generate => return Err(StartupError::NothingToRotate { key_file }),
-                None if check.is_some() => {
-                    return Err(StartupError::KeyMissing { path: db_path, key_file });
-                }
-                None => (keys::generate_key_file(&key_file)?, KeyOrigin::Generated(key_file.clone())),
-            },
-        };
+        let (key, origin) = resolve_key(data_dir, env_key, check.is_some(), may_generate, &db_path)?;
         let cipher = Cipher::new(&key);
         let fingerprints = Fingerprints::new(&key);
         drop(key);
@@ -303,6 +300,7 @@ impl Store {
                 } else {
                     ""
                 };
+                let key_file = keys::key_file_path(data_dir);
                 return Err(StartupError::KeyMismatch { path: db_path, origin, key_file, hint });
             }
             Some(_) => {}
@@ -517,9 +515,9 @@ impl Store {
     /// one key create one record.
     pub fn create_once(&self, key: Option<&str>, new: &NewConnection) -> Result<Created, StoreError> {
         let id = new_id()?;
-        let sealed = self.seal_all(&id, new)?;
+        let sealed = seal_all(&self.cipher, &id, new)?;
         let settings = settings_json(new)?;
-        let fingerprint = key.map(|_| self.fingerprint(new));
+        let fingerprint = key.map(|_| fingerprint(&self.fingerprints, new));
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         if let (Some(key), Some(fingerprint)) = (key, &fingerprint) {
@@ -566,19 +564,6 @@ impl Store {
         Ok(Created::New(saved))
     }
 
-    /// The keyed fingerprint of a validated body: every field, secrets included.
-    fn fingerprint(&self, new: &NewConnection) -> [u8; 32] {
-        let mut parts: Vec<&[u8]> = vec![new.name.as_bytes(), new.api_type.as_bytes(), new.environment.as_bytes()];
-        for (k, v) in &new.settings {
-            parts.extend([k.as_bytes(), v.as_bytes()]);
-        }
-        parts.push(b"secrets");
-        for (k, v) in &new.secrets {
-            parts.extend([k.as_bytes(), v.expose().as_bytes()]);
-        }
-        self.fingerprints.of(&parts)
-    }
-
     /// Replaces a connection whole: every secret is replaced too (and secrets of a
     /// previous API type go). `Ok(None)` when there is no such connection.
     pub fn replace(&self, id: &str, new: &NewConnection) -> Result<Option<SavedConnection>, StoreError> {
@@ -600,7 +585,7 @@ impl Store {
         if !is_well_formed_id(id) {
             return Ok(Written::NotFound);
         }
-        let sealed = self.seal_all(id, new)?;
+        let sealed = seal_all(&self.cipher, id, new)?;
         let settings = settings_json(new)?;
         let mut conn = self.lock();
         let tx = conn.transaction()?;
@@ -665,28 +650,7 @@ impl Store {
             tx.commit()?;
             (saved, rows)
         };
-        let mut out = Vec::with_capacity(rows.len());
-        for (field, nonce, ciphertext) in rows {
-            let plain = self
-                .cipher
-                .open(&nonce, &crypto::secret_aad(id, &field), &ciphertext)
-                .map_err(|_| StoreError::Decrypt { field: field.clone() })?;
-            // `plain` is zeroized on drop; the String copy goes straight into a Secret.
-            let text = std::str::from_utf8(&plain).map_err(|_| StoreError::Decrypt { field: field.clone() })?;
-            out.push((field, Secret::new(text.to_owned())));
-        }
-        Ok(Some((saved, out)))
-    }
-
-    fn seal_all(&self, id: &str, new: &NewConnection) -> Result<Vec<Sealed>, StoreError> {
-        new.secrets
-            .iter()
-            .map(|(field, secret)| {
-                let (nonce, ciphertext) =
-                    self.cipher.seal(&crypto::secret_aad(id, field), secret.expose().as_bytes())?;
-                Ok(Sealed { field, nonce, ciphertext })
-            })
-            .collect()
+        Ok(Some((saved, open_all(&self.cipher, id, rows)?)))
     }
 }
 
@@ -696,6 +660,82 @@ pub struct Rotated {
     pub secrets: usize,
     /// Where the old key came from (and so where the new one went).
     pub origin: KeyOrigin,
+}
+
+/// Where the key comes from: `env_key` (`BILLCOM_CONNECTION_KEY`), else the key
+/// file in `data_dir`, else (when `may_generate` and nothing is encrypted yet,
+/// `!has_check`) a newly generated key file. `db` names the database in messages.
+pub(crate) fn resolve_key(
+    data_dir: &Path,
+    env_key: Option<crypto::Key>,
+    has_check: bool,
+    may_generate: bool,
+    db: &Path,
+) -> Result<(crypto::Key, KeyOrigin), StartupError> {
+    let key_file = keys::key_file_path(data_dir);
+    keys::remove_leftovers(data_dir);
+    if env_key.is_none() && !has_check && keys::is_empty_key_file(&key_file) {
+        // An empty key file with no encrypted data: an older version was killed
+        // while creating it (issue 13, finding 4). Nothing can depend on it.
+        tracing::warn!(
+            "the key file {} is empty and no data is encrypted yet: replacing it with a new key",
+            key_file.display()
+        );
+        std::fs::remove_file(&key_file).map_err(|source| KeyError::FileCreate { path: key_file.clone(), source })?;
+    }
+    Ok(match env_key {
+        Some(k) => (k, KeyOrigin::Env),
+        None => match keys::read_key_file(&key_file)? {
+            Some(k) => (k, KeyOrigin::File(key_file.clone())),
+            None if !may_generate => return Err(StartupError::NothingToRotate { key_file }),
+            None if has_check => return Err(StartupError::KeyMissing { path: db.to_owned(), key_file }),
+            None => (keys::generate_key_file(&key_file)?, KeyOrigin::Generated(key_file.clone())),
+        },
+    })
+}
+
+/// Seals every secret of `new` for record `id`.
+pub(crate) fn seal_all(cipher: &Cipher, id: &str, new: &NewConnection) -> Result<Vec<Sealed>, StoreError> {
+    new.secrets
+        .iter()
+        .map(|(field, secret)| {
+            let (nonce, ciphertext) = cipher.seal(&crypto::secret_aad(id, field), secret.expose().as_bytes())?;
+            Ok(Sealed { field, nonce, ciphertext })
+        })
+        .collect()
+}
+
+/// Decrypts stored `(field, nonce, ciphertext)` rows of record `id`: an error
+/// (never garbage) when a value does not decrypt under this key for this record
+/// and field.
+pub(crate) fn open_all(
+    cipher: &Cipher,
+    id: &str,
+    rows: Vec<(String, Vec<u8>, Vec<u8>)>,
+) -> Result<Vec<(String, Secret)>, StoreError> {
+    let mut out = Vec::with_capacity(rows.len());
+    for (field, nonce, ciphertext) in rows {
+        let plain = cipher
+            .open(&nonce, &crypto::secret_aad(id, &field), &ciphertext)
+            .map_err(|_| StoreError::Decrypt { field: field.clone() })?;
+        // `plain` is zeroized on drop; the String copy goes straight into a Secret.
+        let text = std::str::from_utf8(&plain).map_err(|_| StoreError::Decrypt { field: field.clone() })?;
+        out.push((field, Secret::new(text.to_owned())));
+    }
+    Ok(out)
+}
+
+/// The keyed fingerprint of a validated body: every field, secrets included.
+pub(crate) fn fingerprint(fingerprints: &Fingerprints, new: &NewConnection) -> [u8; 32] {
+    let mut parts: Vec<&[u8]> = vec![new.name.as_bytes(), new.api_type.as_bytes(), new.environment.as_bytes()];
+    for (k, v) in &new.settings {
+        parts.extend([k.as_bytes(), v.as_bytes()]);
+    }
+    parts.push(b"secrets");
+    for (k, v) in &new.secrets {
+        parts.extend([k.as_bytes(), v.expose().as_bytes()]);
+    }
+    fingerprints.of(&parts)
 }
 
 /// Takes the data directory's lock file, exclusively, without waiting.
@@ -716,10 +756,10 @@ fn lock_data_dir(data_dir: &Path) -> Result<File, StartupError> {
     }
 }
 
-struct Sealed {
-    field: &'static str,
-    nonce: [u8; NONCE_LEN],
-    ciphertext: Vec<u8>,
+pub(crate) struct Sealed {
+    pub(crate) field: &'static str,
+    pub(crate) nonce: [u8; NONCE_LEN],
+    pub(crate) ciphertext: Vec<u8>,
 }
 
 enum SchemaError {
@@ -803,7 +843,7 @@ const COLUMNS: &str = "id, name, api_type, environment, settings, created_at, up
 const SELECT_CONNECTION: &str =
     "SELECT id, name, api_type, environment, settings, created_at, updated_at, version FROM connections";
 
-type Row = (String, String, String, String, String, String, String, i64);
+pub(crate) type Row = (String, String, String, String, String, String, String, i64);
 
 fn row_fields(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     row_at(r, 0)
@@ -840,7 +880,7 @@ fn read_one(conn: &Connection, id: &str) -> Result<Option<SavedConnection>, Stor
     assemble(row, fields).map(Some)
 }
 
-fn assemble(row: Row, mut secret_fields: Vec<String>) -> Result<SavedConnection, StoreError> {
+pub(crate) fn assemble(row: Row, mut secret_fields: Vec<String>) -> Result<SavedConnection, StoreError> {
     let (id, name, api_type, environment, settings, created_at, updated_at, version) = row;
     let settings = match serde_json::from_str(&settings) {
         Ok(serde_json::Value::Object(m)) => m,
@@ -867,7 +907,7 @@ fn assemble(row: Row, mut secret_fields: Vec<String>) -> Result<SavedConnection,
     })
 }
 
-fn settings_json(new: &NewConnection) -> Result<String, StoreError> {
+pub(crate) fn settings_json(new: &NewConnection) -> Result<String, StoreError> {
     let map: serde_json::Map<String, serde_json::Value> =
         new.settings.iter().map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone()))).collect();
     serde_json::to_string(&map).map_err(|_| StoreError::Corrupt("settings could not be encoded"))

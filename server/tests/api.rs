@@ -18,7 +18,7 @@ fn expected_secrets(api_type: &str) -> Vec<&'static str> {
 
 #[test]
 fn full_crud_for_each_api_type() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[]);
     let mut ids = Vec::new();
     for api_type in API_TYPES {
@@ -109,7 +109,7 @@ fn full_crud_for_each_api_type() {
 
 #[test]
 fn replacing_can_change_the_api_type() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[]);
     let r = server.send_json("POST", "/api/connections", &body_for("ap-ar-v2", "switch"));
     assert_eq!(r.status, 201);
@@ -125,7 +125,7 @@ fn replacing_can_change_the_api_type() {
 
 #[test]
 fn update_requires_every_secret_again() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[]);
     for api_type in API_TYPES {
         let body = body_for(api_type, "reenter");
@@ -211,7 +211,7 @@ fn flatten(body: &Value) -> Vec<(&str, Value)> {
 
 #[test]
 fn same_codes_as_the_client() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[]);
     // (label, change to a valid body, expected (field, code) items in order)
     let cases: Vec<Case> = vec![
@@ -271,7 +271,7 @@ fn same_codes_as_the_client() {
 
 #[test]
 fn misplaced_and_extra_keys_are_unknown_fields() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[]);
     let cases: Vec<Case> = vec![
         // A secret in settings would be stored in clear and echoed back.
@@ -329,7 +329,7 @@ fn misplaced_and_extra_keys_are_unknown_fields() {
 
 #[test]
 fn a_non_email_username_is_only_a_warning() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[]);
     let mut b = body_for("ap-ar-v2", "sync-token");
     b["settings"]["username"] = json!("my-sync-token");
@@ -345,7 +345,7 @@ fn a_non_email_username_is_only_a_warning() {
 /// nothing is saved.
 #[test]
 fn a_name_with_a_bidi_override_is_refused() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[]);
     for name in ["Payables \u{202E}lanif", "Pay\u{200B}ables", "\u{2066}Payables\u{2069}"] {
         let mut b = body_for("ap-ar-v3", "bidi");
@@ -364,7 +364,7 @@ fn a_name_with_a_bidi_override_is_refused() {
 
 #[test]
 fn malformed_oversized_and_wrongly_typed_bodies() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[]);
     let json_ct = [("Content-Type", "application/json")];
     let check = |r: &Resp, status: u16, label: &str| {
@@ -488,7 +488,7 @@ fn malformed_oversized_and_wrongly_typed_bodies() {
 
 #[test]
 fn serves_the_demo_and_refuses_traversal() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     // A symlink inside www/ pointing outside it.
     let _ = std::os::unix::fs::symlink(
         dirs.static_root().join("outside-secret.txt"),
@@ -544,7 +544,7 @@ fn serves_the_demo_and_refuses_traversal() {
 
 #[test]
 fn answers_only_for_its_own_host_names() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[("BILLCOM_ALLOWED_HOSTS", "billcom.internal, Proxy.Example")]);
     let get = |host: &str| server.request("GET", "/api/connections", &[("Host", host)], b"");
     // Names that can only mean this machine, and the configured ones.
@@ -585,7 +585,7 @@ fn post_with_key(server: &Server, key: &str, body: &Value) -> Resp {
 /// is a 422 `idempotency_conflict`.
 #[test]
 fn an_idempotency_key_makes_a_retried_create_safe() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[]);
     let body = body_for("ap-ar-v3", "idem");
     let first = post_with_key(&server, "save-1f0c", &body);
@@ -672,7 +672,7 @@ fn put(server: &Server, id: &str, if_match: Option<&str>, body: &Value) -> Resp 
 /// nothing; without If-Match they behave as before.
 #[test]
 fn optimistic_concurrency_with_etag_and_if_match() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[]);
     let r = server.send_json("POST", "/api/connections", &body_for("ap-ar-v3", "occ"));
     assert_eq!((r.status, r.header("etag")), (201, Some("\"1\"")));
@@ -745,7 +745,7 @@ fn next_link(r: &Resp) -> Option<String> {
 /// are created and deleted between them.
 #[test]
 fn the_list_is_paged_with_an_opaque_cursor() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[]);
     let mut ids = Vec::new();
     for n in 0..105 {

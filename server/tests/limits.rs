@@ -36,7 +36,7 @@ fn connect(server: &Server) -> TcpStream {
 /// and closes every one of them once the header timeout (here 2 s) passes.
 #[test]
 fn slow_and_idle_connections_are_closed_and_others_still_served() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[("BILLCOM_HEADER_TIMEOUT_MS", "2000")]);
     let opened = Instant::now();
     let mut idle: Vec<TcpStream> = (0..150).map(|_| connect(&server)).collect();
@@ -70,7 +70,7 @@ fn slow_and_idle_connections_are_closed_and_others_still_served() {
 /// A keep-alive connection that went quiet after one answered request is closed too.
 #[test]
 fn an_idle_keep_alive_connection_is_closed() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[("BILLCOM_HEADER_TIMEOUT_MS", "1000")]);
     let mut s = connect(&server);
     let _ = s.write_all(b"GET /api/connections HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
@@ -86,7 +86,7 @@ fn an_idle_keep_alive_connection_is_closed() {
 /// A body that never arrives: 408 once the request timeout passes, logged.
 #[test]
 fn a_request_past_its_timeout_gets_408() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[("BILLCOM_REQUEST_TIMEOUT_MS", "500")]);
     let mut s = connect(&server);
     let _ = s.write_all(
@@ -108,7 +108,7 @@ fn a_request_past_its_timeout_gets_408() {
 /// reaching the cap is logged.
 #[test]
 fn the_connection_cap_holds_new_clients_back() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[("BILLCOM_MAX_CONNECTIONS", "3"), ("BILLCOM_HEADER_TIMEOUT_MS", "60000")]);
     let held: Vec<TcpStream> = (0..3).map(|_| connect(&server)).collect();
     std::thread::sleep(Duration::from_millis(300));

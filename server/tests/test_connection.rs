@@ -279,7 +279,7 @@ fn apar_refusals(server: &Server, sent: &mut Sent, t: &str, wrong_dev_key: &str)
 #[test]
 fn ap_ar_v2() {
     let mock = Mock::start();
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = start_server(&dirs, &mock.origin);
     let mut sent = Sent::default();
     let t = "ap-ar-v2";
@@ -309,7 +309,7 @@ fn ap_ar_v2() {
 #[test]
 fn ap_ar_v3() {
     let mock = Mock::start();
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = start_server(&dirs, &mock.origin);
     let mut sent = Sent::default();
     let t = "ap-ar-v3";
@@ -350,7 +350,7 @@ fn ap_ar_v3() {
 #[test]
 fn partner_operations() {
     let mock = Mock::start();
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = start_server(&dirs, &mock.origin);
     let mut sent = Sent::default();
     let good = partner(PARTNER_USER, PARTNER_PASSWORD, PARTNER_APP_KEY);
@@ -395,7 +395,7 @@ fn partner_operations() {
 #[test]
 fn spend_and_expense() {
     let mock = Mock::start();
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = start_server(&dirs, &mock.origin);
     let mut sent = Sent::default();
     let good = spend(SPEND_TOKEN);
@@ -420,7 +420,7 @@ fn spend_and_expense() {
 #[test]
 fn saved_connections_are_tested_with_their_stored_secrets() {
     let mock = Mock::start();
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = start_server(&dirs, &mock.origin);
     let mut sent = Sent::default();
     let create = |body: &Value, sent: &mut Sent| -> String {
@@ -488,7 +488,7 @@ fn saved_connections_are_tested_with_their_stored_secrets() {
 #[test]
 fn invalid_forms_are_422_and_never_reach_bill() {
     let mock = Mock::start();
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = start_server(&dirs, &mock.origin);
     // Missing devKey, organization ID without the 008 prefix.
     let body = json!({
@@ -521,7 +521,7 @@ fn invalid_forms_are_422_and_never_reach_bill() {
 #[test]
 fn the_limiter_answers_rate_limited_without_calling_bill() {
     let mock = Mock::start();
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = start_server(&dirs, &mock.origin);
     let mut sent = Sent::default();
     let good = spend(SPEND_TOKEN);
@@ -578,7 +578,7 @@ fn fake_bill(response: Vec<u8>) -> (String, Arc<AtomicUsize>) {
 
 #[test]
 fn unreachable_oversized_and_redirected_answers() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let mut sent = Sent::default();
     let good = spend(SPEND_TOKEN);
 
@@ -622,7 +622,7 @@ fn unreachable_oversized_and_redirected_answers() {
 
 #[test]
 fn a_bad_origin_or_timeout_stops_the_server() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     for env in [
         [("BILLCOM_API_ORIGIN", "http://127.0.0.1:9/api"), ("BILLCOM_API_TIMEOUT_MS", "1000")],
         [("BILLCOM_API_ORIGIN", "http://127.0.0.1:9"), ("BILLCOM_API_TIMEOUT_MS", "0")],
@@ -645,7 +645,7 @@ fn a_bad_origin_or_timeout_stops_the_server() {
 fn a_saved_test_never_mixes_two_versions_of_a_connection() {
     const ROUNDS: usize = 1000;
     let mock = Mock::start();
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = start_server(&dirs, &mock.origin);
     // Unique keys per round, so the limiter (per key) never refuses a test.
     let version = |round: usize| -> Value {
@@ -703,7 +703,7 @@ fn a_saved_test_never_mixes_two_versions_of_a_connection() {
 #[test]
 fn the_limiter_counts_per_developer_key_whatever_the_username() {
     let mock = Mock::start();
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = start_server(&dirs, &mock.origin);
     let mut sent = Sent::default();
     let mut reached = 0;
