@@ -11,6 +11,10 @@ bash scripts/setup.sh
 step "native: cargo test (rules, tables, secrets, backend)"
 cargo test --workspace --quiet
 
+step "native: the backend's API and storage suites against PostgreSQL (throwaway server, loopback)"
+bash scripts/with-postgres.sh cargo test --quiet -p billcom-connection-server \
+  --test api --test backends --test limits --test test_connection
+
 step "build: pkg/"
 bash scripts/build.sh
 
