@@ -5,7 +5,7 @@
 //! another origin without a CORS preflight, and this server answers none.
 
 use crate::bill::{self, BillClient, Credentials};
-use crate::limiter::{Limiter, Verdict};
+use crate::limiter::{self, Limiter, TestLimiter, Verdict};
 use crate::storage::Storage;
 use crate::store::{
     is_well_formed_id, Created, Cursor, NewConnection, Precondition, SavedConnection, StoreError, Written,
@@ -36,7 +36,7 @@ pub struct AppState {
     /// The outbound client for "test connection".
     pub bill: BillClient,
     /// Connection tests per set of credentials.
-    pub limiter: Limiter,
+    pub limiter: Box<dyn TestLimiter>,
 }
 
 impl AppState {
@@ -45,7 +45,13 @@ impl AppState {
     }
 
     pub fn from_boxed(store: Box<dyn Storage>, bill: BillClient) -> AppState {
-        AppState { store, bill, limiter: Limiter::default() }
+        AppState { store, bill, limiter: Box::new(Limiter::default()) }
+    }
+
+    /// With the limiter's counts somewhere else (PostgreSQL: shared by instances).
+    pub fn with_limiter(mut self, limiter: Box<dyn TestLimiter>) -> AppState {
+        self.limiter = limiter;
+        self
     }
 }
 
@@ -487,11 +493,13 @@ pub async fn delete(
 /// Runs a connection test: the rate limit first (no call to BILL when over it),
 /// then the check. Always 200 with the `CheckResult`.
 ///
-/// `key` is the limiter's key, from [`Limiter::key`].
-async fn run_test(state: &Shared, creds: Credentials, key: u64, id: Option<&str>) -> Response {
+/// `key` is the limiter's key, from [`TestLimiter::key`].
+async fn run_test(state: &Shared, creds: Credentials, key: [u8; 32], id: Option<&str>) -> Response {
     let started = std::time::Instant::now();
     let api_type = creds.api_type.id;
-    let result = match state.limiter.check(key, started) {
+    let limits = Arc::clone(state);
+    let verdict = tokio::task::spawn_blocking(move || limits.limiter.take(&key)).await.unwrap_or(Verdict::Allowed);
+    let result = match verdict {
         Verdict::Limited(wait) => bill::limited(wait),
         Verdict::Allowed => state.bill.check(&creds).await,
     };
@@ -519,7 +527,8 @@ async fn run_test(state: &Shared, creds: Credentials, key: u64, id: Option<&str>
 pub async fn test_unsaved(State(state): State<Shared>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
     let new = submission(&headers, body).await?;
     let api_type = spec::api_type(new.api_type).ok_or_else(ApiError::internal)?;
-    let key = state.limiter.key(api_type, new.environment, &new.secrets);
+    let (field, value) = limiter::counted(api_type, &new.secrets);
+    let key = state.limiter.key(new.environment, field, value);
     let creds = Credentials::from_new(new).ok_or_else(ApiError::internal)?;
     Ok(run_test(&state, creds, key, None).await)
 }
@@ -563,7 +572,10 @@ pub async fn test_saved(
     // another's secrets (issue 13, finding 1).
     let loaded = blocking(&state, move |s| s.load_with_secrets(&lookup)).await?;
     let Some((saved, secrets)) = loaded else { return Err(ApiError::not_found()) };
-    let key = spec::api_type(&saved.api_type).map(|t| state.limiter.key(t, &saved.environment, &secrets));
+    let key = spec::api_type(&saved.api_type).map(|t| {
+        let (field, value) = limiter::counted(t, &secrets);
+        state.limiter.key(&saved.environment, field, value)
+    });
     let creds = Credentials::from_saved(&saved, secrets).ok_or_else(|| {
         tracing::error!(id = %id, "a saved connection has an unknown API type or environment");
         ApiError::internal()

@@ -52,6 +52,78 @@ struct Entry {
     at: Instant,
 }
 
+/// Both buckets full: a key never seen.
+pub fn full() -> [f64; 2] {
+    [f64::from(PER_MINUTE), f64::from(PER_HOUR)]
+}
+
+fn buckets() -> [Bucket; 2] {
+    [Bucket::new(PER_MINUTE, Duration::from_secs(60)), Bucket::new(PER_HOUR, Duration::from_secs(3600))]
+}
+
+/// The token-bucket step, shared by the in-memory limiter and the database one:
+/// refills `tokens` for `elapsed` seconds, then takes one from each bucket if
+/// both have one. Returns the new tokens and the verdict.
+fn take(buckets: &[Bucket; 2], mut tokens: [f64; 2], elapsed: f64) -> ([f64; 2], Verdict) {
+    for (t, b) in tokens.iter_mut().zip(buckets) {
+        *t = (*t + elapsed.max(0.0) * b.rate).min(b.capacity);
+    }
+    if tokens.iter().all(|t| *t >= 1.0) {
+        for t in &mut tokens {
+            *t -= 1.0;
+        }
+        return (tokens, Verdict::Allowed);
+    }
+    let wait = tokens
+        .iter()
+        .zip(buckets)
+        .map(|(t, b)| if *t >= 1.0 { 0.0 } else { (1.0 - t) / b.rate })
+        .fold(0.0_f64, f64::max);
+    (tokens, Verdict::Limited(Duration::from_secs_f64(wait)))
+}
+
+/// [`take`] with the default buckets ([`PER_MINUTE`], [`PER_HOUR`]).
+pub fn take_default(tokens: [f64; 2], elapsed: f64) -> ([f64; 2], Verdict) {
+    take(&buckets(), tokens, elapsed)
+}
+
+/// Where connection-test counts live: in this process ([`Limiter`], SQLite's
+/// single instance) or in the database (PostgreSQL, shared by every instance).
+pub trait TestLimiter: Send + Sync + 'static {
+    /// The key for one credential value (never the value itself).
+    fn key(&self, environment: &str, field: &str, value: &str) -> [u8; 32];
+    /// Takes a token for `key` now, or says how long until one is due.
+    fn take(&self, key: &[u8; 32]) -> Verdict;
+}
+
+impl TestLimiter for Limiter {
+    fn key(&self, environment: &str, field: &str, value: &str) -> [u8; 32] {
+        let mut h = self.hasher.build_hasher();
+        environment.hash(&mut h);
+        field.hash(&mut h);
+        value.hash(&mut h);
+        let mut out = [0u8; 32];
+        out[..8].copy_from_slice(&h.finish().to_le_bytes());
+        out
+    }
+
+    fn take(&self, key: &[u8; 32]) -> Verdict {
+        let mut k = [0u8; 8];
+        k.copy_from_slice(&key[..8]);
+        self.check(u64::from_le_bytes(k), Instant::now())
+    }
+}
+
+/// The credential a test is counted against: (field, value) from `secrets`
+/// (an absent one is "").
+pub fn counted<'a, S: AsRef<str>>(
+    api_type: &ApiType,
+    secrets: &'a [(S, billcom_connection::Secret)],
+) -> (&'static str, &'a str) {
+    let field = counted_by(api_type).unwrap_or("");
+    (field, secrets.iter().find(|(k, _)| k.as_ref() == field).map_or("", |(_, v)| v.expose()))
+}
+
 /// The answer for one attempt.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Verdict {
@@ -98,8 +170,7 @@ impl Limiter {
         environment: &str,
         secrets: &[(S, billcom_connection::Secret)],
     ) -> u64 {
-        let field = counted_by(api_type).unwrap_or("");
-        let value = secrets.iter().find(|(k, _)| k.as_ref() == field).map_or("", |(_, v)| v.expose());
+        let (field, value) = counted(api_type, secrets);
         let mut h = self.hasher.build_hasher();
         environment.hash(&mut h);
         field.hash(&mut h);
@@ -114,37 +185,16 @@ impl Limiter {
         h.finish()
     }
 
-    fn refilled(&self, e: &Entry, now: Instant) -> [f64; 2] {
-        let dt = now.saturating_duration_since(e.at).as_secs_f64();
-        let mut t = e.tokens;
-        for (tokens, b) in t.iter_mut().zip(&self.buckets) {
-            *tokens = (*tokens + dt * b.rate).min(b.capacity);
-        }
-        t
-    }
-
     /// Takes a token for `key` at `now`, or says how long until one is due.
     pub fn check(&self, key: u64, now: Instant) -> Verdict {
         let mut table = self.table.lock().unwrap_or_else(|p| p.into_inner());
-        let fresh = Entry { tokens: [self.buckets[0].capacity, self.buckets[1].capacity], at: now };
+        let fresh = Entry { tokens: full(), at: now };
         // Inserting into a full cache forgets the least recently seen key.
         let entry = table.get_or_insert_mut(key, || fresh);
-        let mut tokens = self.refilled(entry, now);
-        if tokens.iter().all(|t| *t >= 1.0) {
-            for t in &mut tokens {
-                *t -= 1.0;
-            }
-            *entry = Entry { tokens, at: now };
-            Verdict::Allowed
-        } else {
-            *entry = Entry { tokens, at: now };
-            let wait = tokens
-                .iter()
-                .zip(&self.buckets)
-                .map(|(t, b)| if *t >= 1.0 { 0.0 } else { (1.0 - t) / b.rate })
-                .fold(0.0_f64, f64::max);
-            Verdict::Limited(Duration::from_secs_f64(wait))
-        }
+        let elapsed = now.saturating_duration_since(entry.at).as_secs_f64();
+        let (tokens, verdict) = take(&self.buckets, entry.tokens, elapsed);
+        *entry = Entry { tokens, at: now };
+        verdict
     }
 
     /// How many keys are tracked.

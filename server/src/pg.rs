@@ -338,6 +338,56 @@ impl crate::storage::Storage for PgStore {
     }
 }
 
+/// The connection-test limiter of instances sharing a PostgreSQL database: the
+/// token buckets live in `rate_limits`, keyed by an HMAC (under a key derived
+/// from the data key, the same on every instance) of the environment and the
+/// counted credential, so N instances allow what one does. A key unseen for an
+/// hour (both buckets full again) is deleted.
+pub struct PgLimiter(pub std::sync::Arc<PgStore>);
+
+impl crate::limiter::TestLimiter for PgLimiter {
+    fn key(&self, environment: &str, field: &str, value: &str) -> [u8; 32] {
+        self.0.fingerprints.of(&[b"rate-limit", environment.as_bytes(), field.as_bytes(), value.as_bytes()])
+    }
+
+    fn take(&self, key: &[u8; 32]) -> crate::limiter::Verdict {
+        match self.0.take_token(key) {
+            Ok(v) => v,
+            Err(e) => {
+                // Fail open: a database outage must not read as "rate limited".
+                tracing::error!(error = %e, "the rate-limit counter could not be read; test allowed");
+                crate::limiter::Verdict::Allowed
+            }
+        }
+    }
+}
+
+impl PgStore {
+    fn take_token(&self, key: &[u8; 32]) -> Result<crate::limiter::Verdict, StoreError> {
+        let full = crate::limiter::full();
+        let mut client = self.client()?;
+        let mut tx = client.transaction()?;
+        tx.execute("DELETE FROM rate_limits WHERE at < now() - interval '1 hour'", &[])?;
+        tx.execute(
+            "INSERT INTO rate_limits (key, minute, hour, at) VALUES ($1, $2, $3, clock_timestamp()) \
+             ON CONFLICT (key) DO NOTHING",
+            &[&key.as_slice(), &full[0], &full[1]],
+        )?;
+        let row = tx.query_one(
+            "SELECT minute, hour, EXTRACT(EPOCH FROM clock_timestamp() - at)::float8 FROM rate_limits \
+             WHERE key = $1 FOR UPDATE",
+            &[&key.as_slice()],
+        )?;
+        let (tokens, verdict) = crate::limiter::take_default([row.get(0), row.get(1)], row.get(2));
+        tx.execute(
+            "UPDATE rate_limits SET minute = $2, hour = $3, at = clock_timestamp() WHERE key = $1",
+            &[&key.as_slice(), &tokens[0], &tokens[1]],
+        )?;
+        tx.commit()?;
+        Ok(verdict)
+    }
+}
+
 /// Locks the record's row for this transaction and checks `precondition`:
 /// `Some(refusal)` when it is missing or stale.
 fn lock_and_check<T>(
@@ -414,7 +464,14 @@ fn init_schema(client: &mut Client) -> Result<(), postgres::Error> {
              connection_id TEXT NOT NULL,
              created_at    TIMESTAMPTZ NOT NULL DEFAULT now()
          );
-         CREATE INDEX IF NOT EXISTS idempotency_created_at ON idempotency (created_at);",
+         CREATE INDEX IF NOT EXISTS idempotency_created_at ON idempotency (created_at);
+         CREATE TABLE IF NOT EXISTS rate_limits (
+             key    BYTEA PRIMARY KEY,           -- HMAC of environment + counted credential
+             minute DOUBLE PRECISION NOT NULL,   -- tokens left in each bucket
+             hour   DOUBLE PRECISION NOT NULL,
+             at     TIMESTAMPTZ NOT NULL
+         );
+         CREATE INDEX IF NOT EXISTS rate_limits_at ON rate_limits (at);",
     )?;
     tx.commit()
 }

@@ -4,7 +4,8 @@
 use crate::api::AppState;
 use crate::bill::{self, BillClient};
 use crate::cli::Config;
-use crate::pg::PgStore;
+use crate::limiter::TestLimiter;
+use crate::pg::{PgLimiter, PgStore};
 use crate::statics::StaticRoots;
 use crate::storage::Storage;
 use crate::store::Store;
@@ -82,18 +83,20 @@ pub fn run(config: Config) -> ExitCode {
         Ok(l) => l,
         Err(e) => return fail(format_args!("could not listen on {}: {e}", config.listen)),
     };
-    let (store, origin): (Box<dyn Storage>, keys::KeyOrigin) = match &config.database_url {
+    type Opened = (Box<dyn Storage>, Option<Box<dyn TestLimiter>>, keys::KeyOrigin);
+    let (store, limiter, origin): Opened = match &config.database_url {
         Some(url) => match PgStore::open(url, &config.data_dir, env_key) {
             Ok((s, origin)) => {
                 tracing::info!(database = %s.label(), "database open (PostgreSQL)");
-                (Box::new(s), origin)
+                let s = Arc::new(s);
+                (Box::new(Arc::clone(&s)), Some(Box::new(PgLimiter(s))), origin)
             }
             Err(e) => return fail(e),
         },
         None => match Store::open(&config.data_dir, env_key) {
             Ok((s, origin)) => {
                 tracing::info!(database = %s.db_path().display(), "database open");
-                (Box::new(s), origin)
+                (Box::new(s), None, origin)
             }
             Err(e) => return fail(e),
         },
@@ -141,7 +144,11 @@ pub fn run(config: Config) -> ExitCode {
         Ok(b) => b,
         Err(e) => return fail(e),
     };
-    let state = Arc::new(AppState::from_boxed(store, bill));
+    let mut state = AppState::from_boxed(store, bill);
+    if let Some(limiter) = limiter {
+        state = state.with_limiter(limiter);
+    }
+    let state = Arc::new(state);
     runtime.block_on(serve(listener, config, state, roots))
 }
 

@@ -54,3 +54,30 @@ impl Storage for crate::store::Store {
         crate::store::Store::load_with_secrets(self, id)
     }
 }
+
+/// A shared store (PostgreSQL's is shared with its limiter).
+impl<T: Storage> Storage for std::sync::Arc<T> {
+    fn create_once(&self, key: Option<&str>, new: &NewConnection) -> Result<Created, StoreError> {
+        (**self).create_once(key, new)
+    }
+    fn replace_if(
+        &self,
+        id: &str,
+        new: &NewConnection,
+        precondition: Option<&Precondition>,
+    ) -> Result<Written<SavedConnection>, StoreError> {
+        (**self).replace_if(id, new, precondition)
+    }
+    fn delete_if(&self, id: &str, precondition: Option<&Precondition>) -> Result<Written<()>, StoreError> {
+        (**self).delete_if(id, precondition)
+    }
+    fn list_page(&self, after: Option<Cursor>, limit: usize) -> Result<Page, StoreError> {
+        (**self).list_page(after, limit)
+    }
+    fn get(&self, id: &str) -> Result<Option<SavedConnection>, StoreError> {
+        (**self).get(id)
+    }
+    fn load_with_secrets(&self, id: &str) -> Result<Option<WithSecrets>, StoreError> {
+        (**self).load_with_secrets(id)
+    }
+}

@@ -224,3 +224,38 @@ fn two_instances_share_one_postgres_database() {
         assert!(log.contains("PostgreSQL"), "{log}");
     }
 }
+
+/// With PostgreSQL the connection-test limiter's counts are in the database: two
+/// instances allow one developer key what one instance does (30 a minute), not
+/// twice that.
+#[test]
+fn two_instances_share_the_test_limiter() {
+    let Some(url) = fresh_database() else {
+        eprintln!("BILLCOM_TEST_DATABASE_URL is not set: PostgreSQL not tested here (npm test sets it)");
+        return;
+    };
+    let key = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, KEY);
+    // BILL "unreachable" (a closed port): a test that is let through answers fast
+    // with `unreachable`; one held back answers `rate_limited`.
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("BILLCOM_CONNECTION_KEY", key.as_str()),
+        ("BILLCOM_API_ORIGIN", "http://127.0.0.1:9"),
+    ];
+    let (d1, d2) = (Dirs::new(), Dirs::new());
+    let servers = [d1.start(&env), d2.start(&env)];
+    let mut let_through = 0;
+    for n in 0..50 {
+        let body = json!({
+            "name": "limited", "apiType": "ap-ar-v3", "environment": "sandbox",
+            "settings": { "organizationId": "00801ABCDEFGHIJKLM", "username": format!("u{n}@example.com") },
+            "secrets": { "password": format!("pw-{n}"), "devKey": "SHARED-DEV-KEY-1" },
+        });
+        let r = servers[n % 2].send_json("POST", "/api/connections/test", &body);
+        assert_eq!(r.status, 200, "{}", r.text());
+        if r.json()["errors"][0]["code"] != "rate_limited" {
+            let_through += 1;
+        }
+    }
+    assert!((30..=33).contains(&let_through), "{let_through} of 50 tests through two instances reached BILL");
+}
