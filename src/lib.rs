@@ -4,15 +4,20 @@
 //! ([`validate()`]), and, when compiled for `wasm32`, the JS API in `src/wasm/`.
 //! The same crate builds natively, so a backend runs the very same rules.
 
-pub mod check;
+pub mod bill_api;
+pub mod connection_test;
 pub mod form;
+pub mod http_view;
 pub mod json;
 pub mod messages;
 pub mod packed;
 pub mod report;
+pub mod schema;
 pub mod secret;
 pub mod spec;
+pub mod tree;
 pub mod validate;
+pub mod wire;
 
 pub use report::{Code, Issue, Param, Params, Report, Severity};
 pub use secret::Secret;

@@ -28,16 +28,6 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 7] = [
-        Code::Required,
-        Code::TooShort,
-        Code::TooLong,
-        Code::InvalidFormat,
-        Code::InvalidOption,
-        Code::InvalidType,
-        Code::UnknownField,
-    ];
-
     pub const fn as_str(self) -> &'static str {
         match self {
             Code::Required => "required",

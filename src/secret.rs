@@ -48,12 +48,6 @@ impl fmt::Display for Secret {
     }
 }
 
-impl From<String> for Secret {
-    fn from(value: String) -> Self {
-        Secret(value)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -115,9 +115,61 @@ pub struct Field {
     pub rules: &'static [Rule],
 }
 
-/// An API type, and the credential fields it asks for, in display order.
+/// Declares [`ApiType`] and [`API_TYPES`] from one list, so the list of every API
+/// type cannot miss a variant.
+macro_rules! api_types {
+    ($($(#[$doc:meta])* $variant:ident),+ $(,)?) => {
+        /// An API type. Everything about one lives in tables reached through an
+        /// exhaustive `match` on it ([`ApiType::info`], [`crate::bill_api::protocol`]):
+        /// a new variant does not compile until each of them says what it is.
+        ///
+        /// It reads as its table row: `t.id`, `t.label`, `t.fields()` are those of
+        /// [`ApiTypeInfo`].
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum ApiType {
+            $($(#[$doc])* $variant),+
+        }
+
+        /// Every API type, in the order the product page lists them (declaration order).
+        pub static API_TYPES: &[ApiType] = &[$(ApiType::$variant),+];
+    };
+}
+
+api_types! {
+    /// Accounts Payable and Receivable, BILL's v2 API.
+    ApArV2,
+    /// Accounts Payable and Receivable, BILL's v3 API.
+    ApArV3,
+    /// Partner operations (v3 gateway, application key).
+    Partner,
+    /// Spend & Expense (v3 gateway, API token).
+    SpendExpense,
+}
+
+impl ApiType {
+    /// This API type's row of the form's tables.
+    pub const fn info(self) -> &'static ApiTypeInfo {
+        match self {
+            ApiType::ApArV2 => &AP_AR_V2,
+            ApiType::ApArV3 => &AP_AR_V3,
+            ApiType::Partner => &PARTNER,
+            ApiType::SpendExpense => &SPEND_EXPENSE,
+        }
+    }
+}
+
+impl std::ops::Deref for ApiType {
+    type Target = ApiTypeInfo;
+
+    fn deref(&self) -> &ApiTypeInfo {
+        self.info()
+    }
+}
+
+/// What the form shows for an API type, and the credential fields it asks for, in
+/// display order.
 #[derive(Debug)]
-pub struct ApiType {
+pub struct ApiTypeInfo {
     pub id: &'static str,
     pub label: &'static str,
     /// Fits a closed select on a phone (the full label is two lines there).
@@ -131,7 +183,7 @@ pub struct ApiType {
     pub environment_note: Option<&'static str>,
 }
 
-impl ApiType {
+impl ApiTypeInfo {
     /// The base URL for an environment id, or `None` for an unknown environment.
     pub fn base_url(&self, environment: &str) -> Option<&'static str> {
         let index = ENVIRONMENTS.iter().position(|e| e.id == environment)?;
@@ -162,60 +214,59 @@ pub const COMMON_FIELDS: &[&str] = &["name", "apiType", "environment"];
 /// v3, partner and Spend & Expense share BILL's v3 gateway (production, sandbox).
 const V3_URLS: [&str; 2] = ["https://gateway.prod.bill.com/connect", "https://gateway.stage.bill.com/connect"];
 
-/// The API types, in the order the product page lists them.
-pub static API_TYPES: &[ApiType] = &[
-    ApiType {
-        id: "ap-ar-v2",
-        label: "Accounts Payable (AP) and Accounts Receivable (AR) V2",
-        short_label: "AP/AR V2",
-        description: "The original BILL API for bills, vendor payments, invoices and receivables. \
-                      Signs in with an organization ID, a user's credentials and a developer key.",
-        base_urls: ["https://api.bill.com/api/v2", "https://api-stage.bill.com/api/v2"],
-        credentials: &["organizationId", "username", "password", "devKey"],
-        environment_note: Some(
-            "Older BILL pages call api-stage.bill.com production and api-sandbox.bill.com the \
-             sandbox. Today api-stage.bill.com is the V2 sandbox, and api-sandbox.bill.com was \
-             shut down on 31 August 2024.",
-        ),
-    },
-    ApiType {
-        id: "ap-ar-v3",
-        label: "Accounts Payable (AP) and Accounts Receivable (AR) V3",
-        short_label: "AP/AR V3",
-        description: "BILL's current AP/AR API, with more fields and workflow coverage than V2. \
-                      Same credentials as V2, served by BILL's v3 gateway.",
-        base_urls: V3_URLS,
-        credentials: &["organizationId", "username", "password", "devKey"],
-        environment_note: None,
-    },
-    ApiType {
-        id: "partner",
-        label: "Partner operations",
-        short_label: "Partner",
-        description: "For accountants and software partners who onboard and administer many \
-                      BILL organizations. Signs in with the partner's application key.",
-        base_urls: V3_URLS,
-        credentials: &["appKey", "username", "password"],
-        environment_note: None,
-    },
-    ApiType {
-        id: "spend-expense",
-        label: "Spend and expense",
-        short_label: "Spend & Expense",
-        description: "BILL Spend & Expense (formerly Divvy): cards, budgets, transactions and \
-                      reimbursements. Authenticates every call with an API token.",
-        base_urls: V3_URLS,
-        credentials: &["apiToken"],
-        environment_note: None,
-    },
-];
+static AP_AR_V2: ApiTypeInfo = ApiTypeInfo {
+    id: "ap-ar-v2",
+    label: "Accounts Payable (AP) and Accounts Receivable (AR) V2",
+    short_label: "AP/AR V2",
+    description: "The original BILL API for bills, vendor payments, invoices and receivables. \
+                  Signs in with an organization ID, a user's credentials and a developer key.",
+    base_urls: ["https://api.bill.com/api/v2", "https://api-stage.bill.com/api/v2"],
+    credentials: &["organizationId", "username", "password", "devKey"],
+    environment_note: Some(
+        "Older BILL pages call api-stage.bill.com production and api-sandbox.bill.com the \
+         sandbox. Today api-stage.bill.com is the V2 sandbox, and api-sandbox.bill.com was \
+         shut down on 31 August 2024.",
+    ),
+};
+
+static AP_AR_V3: ApiTypeInfo = ApiTypeInfo {
+    id: "ap-ar-v3",
+    label: "Accounts Payable (AP) and Accounts Receivable (AR) V3",
+    short_label: "AP/AR V3",
+    description: "BILL's current AP/AR API, with more fields and workflow coverage than V2. \
+                  Same credentials as V2, served by BILL's v3 gateway.",
+    base_urls: V3_URLS,
+    credentials: &["organizationId", "username", "password", "devKey"],
+    environment_note: None,
+};
+
+static PARTNER: ApiTypeInfo = ApiTypeInfo {
+    id: "partner",
+    label: "Partner operations",
+    short_label: "Partner",
+    description: "For accountants and software partners who onboard and administer many \
+                  BILL organizations. Signs in with the partner's application key.",
+    base_urls: V3_URLS,
+    credentials: &["appKey", "username", "password"],
+    environment_note: None,
+};
+
+static SPEND_EXPENSE: ApiTypeInfo = ApiTypeInfo {
+    id: "spend-expense",
+    label: "Spend and expense",
+    short_label: "Spend & Expense",
+    description: "BILL Spend & Expense (formerly Divvy): cards, budgets, transactions and \
+                  reimbursements. Authenticates every call with an API token.",
+    base_urls: V3_URLS,
+    credentials: &["apiToken"],
+    environment_note: None,
+};
 
 /// The environment options, in display order.
 pub static ENVIRONMENTS: &[Environment] =
     &[Environment { id: "production", label: "Production" }, Environment { id: "sandbox", label: "Sandbox" }];
 
 const KEY_RULES: &[Rule] = &[Rule::NoControlChars, Rule::NoWhitespace];
-const TEXT_RULES: &[Rule] = &[Rule::NoControlChars];
 
 /// Every field any API type uses. Order here is irrelevant; display order comes from
 /// [`COMMON_FIELDS`] and [`ApiType::credentials`].
@@ -394,6 +445,11 @@ pub static FIELDS: &[Field] = &[
 /// The API type with this id.
 pub fn api_type(id: &str) -> Option<&'static ApiType> {
     API_TYPES.iter().find(|t| t.id == id)
+}
+
+/// The environment with this id.
+pub fn environment(id: &str) -> Option<&'static Environment> {
+    ENVIRONMENTS.iter().find(|e| e.id == id)
 }
 
 /// The field with this id, whatever API type uses it.

@@ -258,8 +258,8 @@ async fn submission(headers: &HeaderMap, body: Body) -> Result<NewConnection, Ap
     let parsed: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "The request body is not valid JSON."))?;
     drop(bytes);
-    match submission::check(parsed) {
-        Ok(accepted) => Ok(accepted.connection),
+    match submission::parse(parsed) {
+        Ok(connection) => Ok(connection),
         Err(Rejection::Malformed(message)) => Err(ApiError::new(StatusCode::BAD_REQUEST, message)),
         Err(Rejection::Invalid(mut errors)) => Err(ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
@@ -491,7 +491,7 @@ pub async fn delete(
 }
 
 /// Runs a connection test: the rate limit first (no call to BILL when over it),
-/// then the check. Always 200 with the `CheckResult`.
+/// then the test. Always 200 with the `TestResult`.
 ///
 /// `key` is the limiter's key, from [`TestLimiter::key`].
 async fn run_test(state: &Shared, creds: Credentials, key: [u8; 32], id: Option<&str>) -> Response {
@@ -501,7 +501,7 @@ async fn run_test(state: &Shared, creds: Credentials, key: [u8; 32], id: Option<
     let verdict = tokio::task::spawn_blocking(move || limits.limiter.take(&key)).await.unwrap_or(Verdict::Allowed);
     let result = match verdict {
         Verdict::Limited(wait) => bill::limited(wait),
-        Verdict::Allowed => state.bill.check(&creds).await,
+        Verdict::Allowed => state.bill.test_connection(&creds).await,
     };
     drop(creds);
     // What BILL said, never what was sent: no secret, no session id.

@@ -1,6 +1,8 @@
-//! "Test connection": logs in to BILL exactly as each API type expects
-//! (`shared/BILLCOM.md`) and turns BILL's answer into a [`CheckResult`] with
-//! items on the fields that caused it (`billcom_connection::check`).
+//! "Test connection": executes BILL's requests as the crate describes them
+//! (`billcom_connection::bill_api`: login, ping, logout per API type) and turns
+//! BILL's answers into a [`TestResult`] with items on the fields that caused them
+//! (`billcom_connection::connection_test`). Nothing here knows an API type: a new
+//! one is a table edit in the crate.
 //!
 //! The host is derived here from apiType + environment (`spec::base_url`); a
 //! client can never name a URL. For tests only, an origin override replaces the
@@ -12,14 +14,15 @@
 //! header values; nothing here logs a secret, a body or a session id.
 
 use crate::store::{NewConnection, SavedConnection};
-use billcom_connection::check::{self, CheckCode, CheckIssue, CheckResult};
-use billcom_connection::report::{Param, Params, Severity};
-use billcom_connection::spec::{self, ApiType, ENVIRONMENTS};
+use billcom_connection::bill_api::{self, Encoding, Envelope, Expect, Param, Request, Shape, Source};
+use billcom_connection::connection_test::{self, TestCode, TestResult};
+use billcom_connection::report::Param as ReportParam;
+use billcom_connection::spec::{self, ApiType};
 use billcom_connection::Secret;
 use bytes::Bytes;
 use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, RequestBuilder, StatusCode};
-use serde::Serialize;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value as Json;
 use std::borrow::Cow;
 use std::sync::Once;
@@ -69,7 +72,7 @@ pub fn parse_origin(text: &str) -> Result<String, String> {
 /// The credentials of one test, whatever they came from (a form or a saved
 /// connection). Secrets stay [`Secret`]s; absent fields read as "".
 pub struct Credentials {
-    pub api_type: &'static ApiType,
+    pub api_type: ApiType,
     pub environment: &'static str,
     settings: Vec<(String, String)>,
     secrets: Vec<(String, Secret)>,
@@ -88,8 +91,8 @@ impl Credentials {
     /// From a validated, unsaved form.
     pub fn from_new(new: NewConnection) -> Option<Credentials> {
         Some(Credentials {
-            api_type: spec::api_type(new.api_type)?,
-            environment: ENVIRONMENTS.iter().find(|e| e.id == new.environment)?.id,
+            api_type: *spec::api_type(new.api_type)?,
+            environment: spec::environment(new.environment)?.id,
             settings: new.settings.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
             secrets: new.secrets.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
         })
@@ -99,8 +102,8 @@ impl Credentials {
     /// API type or environment is not one of ours (a corrupt record).
     pub fn from_saved(saved: &SavedConnection, secrets: Vec<(String, Secret)>) -> Option<Credentials> {
         Some(Credentials {
-            api_type: spec::api_type(&saved.api_type)?,
-            environment: ENVIRONMENTS.iter().find(|e| e.id == saved.environment)?.id,
+            api_type: *spec::api_type(&saved.api_type)?,
+            environment: spec::environment(&saved.environment)?.id,
             settings: saved.settings.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect(),
             secrets,
         })
@@ -114,39 +117,51 @@ impl Credentials {
         self.secrets.iter().find(|(k, _)| k == key).map_or("", |(_, v)| v.expose())
     }
 
+    /// A field's value, a secret or not (the tables say which).
+    fn field(&self, id: &str) -> &str {
+        if spec::is_secret(id) {
+            self.secret(id)
+        } else {
+            self.setting(id)
+        }
+    }
+
+    /// What a value sent to BILL comes from.
+    fn value<'a>(&'a self, source: Source, session: Option<&'a Secret>) -> &'a str {
+        match source {
+            Source::Field(id) => self.field(id),
+            Source::Session => session.map_or("", Secret::expose),
+        }
+    }
+
     /// Feeds what identifies "a set of credentials" for the rate limiter to
-    /// `hasher`: API type, environment, the key or token, and the username.
+    /// `hasher`: API type, environment, the value BILL's limits count by (the
+    /// developer key, app key or token: `bill_api::Protocol::limited_by`), and the
+    /// username.
     pub fn hash_identity<H: std::hash::Hasher>(&self, hasher: &mut H) {
         use std::hash::Hash;
         self.api_type.id.hash(hasher);
         self.environment.hash(hasher);
-        let key = match self.api_type.id {
-            "partner" => self.secret("appKey"),
-            "spend-expense" => self.secret("apiToken"),
-            _ => self.secret("devKey"),
-        };
-        key.hash(hasher);
+        self.field(bill_api::protocol(self.api_type).limited_by).hash(hasher);
         self.setting("username").hash(hasher);
     }
 }
 
 /// Why an exchange produced no usable answer.
-type Failure = CheckCode;
+type Failure = TestCode;
 
-/// A complete answer from BILL: status and (capped) body, zeroized on drop.
-/// Success when BILL answered 200 with `key` of the documented type, else
-/// `invalid_response`; the parsed body is scrubbed either way.
-fn documented(a: &Answer, key: &str, shape: fn(&Json) -> bool) -> CheckResult {
-    let Some(mut v) = a.json() else { return check::transport(CheckCode::InvalidResponse) };
-    let ok = a.status == StatusCode::OK && v.get(key).is_some_and(shape);
-    crate::submission::scrub(&mut v);
-    if ok {
-        CheckResult::success()
-    } else {
-        check::transport(CheckCode::InvalidResponse)
+/// Overwrites every string in a JSON value before it is dropped: BILL's answers
+/// hold session ids.
+fn scrub(v: &mut Json) {
+    match v {
+        Json::String(s) => s.zeroize(),
+        Json::Array(a) => a.iter_mut().for_each(scrub),
+        Json::Object(m) => m.iter_mut().for_each(|(_, x)| scrub(x)),
+        Json::Null | Json::Bool(_) | Json::Number(_) => {}
     }
 }
 
+/// A complete answer from BILL: status and (capped) body, zeroized on drop.
 struct Answer {
     status: StatusCode,
     body: Zeroizing<Vec<u8>>,
@@ -163,7 +178,7 @@ impl Answer {
         let mut v = self.json()?;
         let code =
             v.as_array().and_then(|a| a.first()).and_then(|e| e.get("code")).and_then(Json::as_str).map(str::to_owned);
-        crate::submission::scrub(&mut v);
+        scrub(&mut v);
         code
     }
 }
@@ -190,21 +205,17 @@ fn install_crypto_provider() {
     });
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct V3Login<'a> {
-    username: &'a str,
-    password: &'a str,
-    organization_id: &'a str,
-    dev_key: &'a str,
-}
+/// A JSON object of string pairs, in order (BILL's v3 login bodies).
+struct Pairs<'a>(&'a [(&'a str, &'a str)]);
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PartnerLogin<'a> {
-    username: &'a str,
-    password: &'a str,
-    app_key: &'a str,
+impl Serialize for Pairs<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
 }
 
 /// A request body that is zeroized when reqwest drops it.
@@ -212,11 +223,28 @@ fn secret_body(bytes: Zeroizing<Vec<u8>>) -> reqwest::Body {
     reqwest::Body::from(Bytes::from_owner(bytes))
 }
 
-fn json_body<T: Serialize>(value: &T, capacity: usize) -> Option<reqwest::Body> {
-    // Sized up front so the buffer never reallocates (which would leave a copy).
-    let mut buf = Zeroizing::new(Vec::with_capacity(capacity));
-    serde_json::to_writer(&mut *buf, value).ok()?;
-    Some(secret_body(buf))
+/// A body of string pairs, in a buffer sized up front so it never reallocates
+/// (which would leave a copy of a secret behind).
+fn encode(encoding: Encoding, pairs: &[(&str, &str)]) -> Option<reqwest::Body> {
+    let bytes = match encoding {
+        Encoding::Json => {
+            // JSON escaping at most sextuples a byte (\u00XX).
+            let capacity = 2 + pairs.iter().map(|(k, v)| 6 * (k.len() + v.len()) + 6).sum::<usize>();
+            let mut buf = Zeroizing::new(Vec::with_capacity(capacity));
+            serde_json::to_writer(&mut *buf, &Pairs(pairs)).ok()?;
+            buf
+        }
+        Encoding::Form => {
+            // Percent-encoding at most triples a byte.
+            let capacity = pairs.iter().map(|(k, v)| 3 * (k.len() + v.len()) + 2).sum::<usize>();
+            let mut form = form_urlencoded::Serializer::new(String::with_capacity(capacity));
+            for (k, v) in pairs {
+                form.append_pair(k, v);
+            }
+            Zeroizing::new(form.finish().into_bytes())
+        }
+    };
+    Some(secret_body(bytes))
 }
 
 /// A header value holding a secret: marked sensitive (never printed by `Debug`).
@@ -226,74 +254,95 @@ fn secret_header(text: &str) -> Option<HeaderValue> {
     Some(v)
 }
 
-/// BILL cannot have accepted a value that is not a valid header value.
-fn unsendable(field: &'static str) -> CheckResult {
-    CheckResult::failure(vec![CheckIssue {
-        field: Some(Cow::Borrowed(field)),
-        code: CheckCode::Rejected,
-        severity: Severity::Error,
-        message: "BILL cannot accept this value: it holds characters that cannot be sent in an HTTP header.".into(),
-        params: Params::default(),
-    }])
-}
-
-/// A BILL code's items, kept to the fields this API type has: an item on a field
-/// the form does not show (e.g. `username` for Spend & Expense) becomes one
-/// form-level `auth_failed` carrying the code.
-fn bill_code(api_type: &ApiType, code: &str) -> CheckResult {
-    let r = check::from_bill_code(api_type.id, code);
-    if r.errors.iter().all(|e| e.field.as_deref().is_none_or(|f| api_type.has_field(f))) {
-        return r;
-    }
-    let params = r
-        .errors
-        .iter()
-        .find_map(|e| e.params.get("billCode").cloned())
-        .map(|c| Params(vec![("billCode", c)]))
-        .unwrap_or_default();
-    CheckResult::failure(vec![CheckIssue {
-        field: None,
-        code: CheckCode::AuthFailed,
-        severity: Severity::Error,
-        message: "BILL refused the login.".into(),
-        params,
-    }])
-}
-
 /// What every call has in common: 429 is a rate limit, 5xx BILL's own failure,
 /// 3xx a redirect we do not follow (BILL documents none).
-fn common_status(status: StatusCode) -> Option<CheckResult> {
+fn common_status(status: StatusCode) -> Option<TestResult> {
     if status == StatusCode::TOO_MANY_REQUESTS {
-        Some(CheckResult::form_level(
-            CheckCode::RateLimited,
+        Some(TestResult::form_level(
+            TestCode::RateLimited,
             None,
             "BILL is limiting requests for these credentials (HTTP 429). Wait a minute, then test again.",
         ))
     } else if status.is_server_error() {
-        Some(check::transport(CheckCode::UpstreamError))
+        Some(connection_test::transport(TestCode::UpstreamError))
     } else if status.is_redirection() || status.is_informational() {
-        Some(check::transport(CheckCode::InvalidResponse))
+        Some(connection_test::transport(TestCode::InvalidResponse))
     } else {
         None
     }
 }
 
-/// A 4xx with BILL's v3 error array: its first code, on the right field.
-fn v3_failure(api_type: &ApiType, a: &Answer) -> CheckResult {
-    match a.v3_error_code() {
-        Some(code) => bill_code(api_type, &code),
-        None => check::transport(CheckCode::InvalidResponse),
-    }
-}
-
-/// Takes a non-empty `sessionId` string out of a JSON object, scrubbing the rest.
-fn take_session_id(mut v: Json, pointer: &str) -> Option<Secret> {
-    let id = v.pointer_mut(pointer).and_then(|s| match s {
+/// Takes a non-empty session id string out of a JSON value (the caller scrubs
+/// the rest).
+fn take_session_id(v: &mut Json, pointer: &str) -> Option<Secret> {
+    v.pointer_mut(pointer).and_then(|s| match s {
         Json::String(s) if !s.is_empty() => Some(Secret::new(std::mem::take(s))),
         _ => None,
-    });
-    crate::submission::scrub(&mut v);
-    id
+    })
+}
+
+fn invalid() -> TestResult {
+    connection_test::transport(TestCode::InvalidResponse)
+}
+
+/// BILL's verdict on one call: `Ok` with the session id when the call yields one,
+/// `Err` with the result to report.
+fn read(api_type: ApiType, r: &Request, a: &Answer) -> Result<Option<Secret>, TestResult> {
+    if let Some(result) = common_status(a.status) {
+        return Err(result);
+    }
+    if let Some(field) = r.refused_by {
+        if a.status == StatusCode::UNAUTHORIZED || a.status == StatusCode::FORBIDDEN {
+            return Err(connection_test::refused(field));
+        }
+    }
+    if r.envelope == Envelope::V3 && a.status.is_client_error() {
+        return Err(match a.v3_error_code() {
+            Some(code) => connection_test::from_bill_code(api_type, &code),
+            None => invalid(),
+        });
+    }
+    // v2 answers every call, good or bad, with 200; v3 succeeds with 200.
+    if a.status != StatusCode::OK {
+        return Err(invalid());
+    }
+    if r.expect == Expect::Nothing {
+        return Ok(None);
+    }
+    let Some(mut v) = a.json() else { return Err(invalid()) };
+    let result = read_json(api_type, r, &mut v);
+    scrub(&mut v);
+    result
+}
+
+fn read_json(api_type: ApiType, r: &Request, v: &mut Json) -> Result<Option<Secret>, TestResult> {
+    if r.envelope == Envelope::V2 {
+        match v.get("response_status").and_then(Json::as_u64) {
+            Some(0) => {}
+            Some(1) => {
+                return Err(match v.pointer("/response_data/error_code").and_then(Json::as_str) {
+                    Some(code) => connection_test::from_bill_code(api_type, code),
+                    None => invalid(),
+                })
+            }
+            _ => return Err(invalid()),
+        }
+    }
+    match r.expect {
+        Expect::Session(pointer) => take_session_id(v, pointer).map(Some).ok_or_else(invalid),
+        Expect::Key(key, shape) => {
+            let ok = v.get(key).is_some_and(|x| match shape {
+                Shape::String => x.is_string(),
+                Shape::Array => x.is_array(),
+            });
+            if ok {
+                Ok(None)
+            } else {
+                Err(invalid())
+            }
+        }
+        Expect::Nothing => Ok(None),
+    }
 }
 
 impl BillClient {
@@ -314,10 +363,6 @@ impl BillClient {
         Ok(BillClient { http, settings })
     }
 
-    pub fn settings(&self) -> &BillSettings {
-        &self.settings
-    }
-
     /// `{base}{path}` for this API type and environment, with the test-only
     /// origin override applied (BILL's path kept).
     pub fn url(&self, api_type: &ApiType, environment: &str, path: &str) -> Option<String> {
@@ -334,23 +379,77 @@ impl BillClient {
         Some(format!("{base}{path}"))
     }
 
-    /// Runs the check for the credentials' API type. Never fails: every outcome,
-    /// including BILL being slow, down or odd, is a [`CheckResult`].
-    pub async fn check(&self, c: &Credentials) -> CheckResult {
+    /// Runs a connection test for the credentials' API type: its login, ping and
+    /// logout (`bill_api::protocol`), those that exist. Never fails: every
+    /// outcome, including BILL being slow, down or odd, is a [`TestResult`].
+    pub async fn test_connection(&self, c: &Credentials) -> TestResult {
         let deadline = Instant::now() + self.settings.timeout;
-        let result = match c.api_type.id {
-            "ap-ar-v2" => self.v2(c, deadline).await,
-            "ap-ar-v3" => self.v3(c, deadline).await,
-            "partner" => self.partner(c, deadline).await,
-            "spend-expense" => self.spend(c, deadline).await,
-            _ => Err(CheckCode::InvalidResponse),
+        let p = bill_api::protocol(c.api_type);
+        let mut session = None;
+        if let Some(login) = &p.login {
+            match self.call(c, login, None, deadline).await {
+                Ok(s) => session = s,
+                Err(result) => return result,
+            }
+        }
+        let verdict = match &p.ping {
+            Some(ping) => self.call(c, ping, session.as_ref(), deadline).await.map(drop),
+            None => Ok(()),
         };
-        result.unwrap_or_else(check::transport)
+        // Log out whatever the ping said, within the same deadline.
+        if let (Some(logout), Some(_)) = (&p.logout, &session) {
+            if let Err(r) = self.call(c, logout, session.as_ref(), deadline).await {
+                let outcome = r.errors.first().map_or("failed", |e| e.code.as_str());
+                tracing::debug!(outcome, "BILL logout failed (ignored)");
+            }
+        }
+        drop(session);
+        verdict.err().unwrap_or_else(TestResult::success)
     }
 
-    fn request(&self, c: &Credentials, method: Method, path: &str) -> Result<RequestBuilder, Failure> {
-        let url = self.url(c.api_type, c.environment, path).ok_or(CheckCode::Unreachable)?;
-        Ok(self.http.request(method, url).header(ACCEPT, "application/json"))
+    /// One call of a connection test: built from the tables, sent, read.
+    async fn call(
+        &self,
+        c: &Credentials,
+        r: &Request,
+        session: Option<&Secret>,
+        deadline: Instant,
+    ) -> Result<Option<Secret>, TestResult> {
+        let req = self.build(c, r, session)?;
+        let answer = self.exchange(req, deadline).await.map_err(connection_test::transport)?;
+        read(c.api_type, r, &answer)
+    }
+
+    /// The request for `r`: BILL's URL for the API type and environment, its
+    /// headers (secrets marked sensitive) and its body (zeroized when sent).
+    fn build(&self, c: &Credentials, r: &Request, session: Option<&Secret>) -> Result<RequestBuilder, TestResult> {
+        let p = bill_api::protocol(c.api_type);
+        let url = self
+            .url(&c.api_type, c.environment, r.path)
+            .ok_or_else(|| connection_test::transport(TestCode::Unreachable))?;
+        let method = match r.method {
+            bill_api::Method::Get => Method::GET,
+            bill_api::Method::Post => Method::POST,
+        };
+        let mut req = self.http.request(method, url).header(ACCEPT, bill_api::ACCEPT);
+        let resolved = p.resolve(r);
+        for h in &resolved.headers {
+            let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| invalid())?;
+            let Some(value) = secret_header(c.value(h.value, session)) else {
+                return Err(match h.value {
+                    Source::Field(id) => connection_test::unsendable(id),
+                    // A session id BILL gave that is no header value: BILL's fault.
+                    Source::Session => invalid(),
+                });
+            };
+            req = req.header(name, value);
+        }
+        if let Some((encoding, params)) = &resolved.body {
+            let pairs: Vec<(&str, &str)> = params.iter().map(|x: &Param| (x.name, c.value(x.value, session))).collect();
+            let body = encode(*encoding, &pairs).ok_or_else(invalid)?;
+            req = req.header(CONTENT_TYPE, encoding.media_type()).body(body);
+        }
+        Ok(req)
     }
 
     /// Sends and reads the whole answer (at most [`MAX_RESPONSE`] bytes) before
@@ -358,19 +457,19 @@ impl BillClient {
     async fn exchange(&self, req: RequestBuilder, deadline: Instant) -> Result<Answer, Failure> {
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
-            return Err(CheckCode::Timeout);
+            return Err(TestCode::Timeout);
         }
         let work = async {
             let mut res = req.timeout(remaining).send().await.map_err(classify)?;
             let status = res.status();
             if res.content_length().is_some_and(|n| n > MAX_RESPONSE as u64) {
-                return Err(CheckCode::InvalidResponse);
+                return Err(TestCode::InvalidResponse);
             }
             let first = res.content_length().map_or(8 * 1024, |n| n as usize).min(MAX_RESPONSE);
             let mut body = Zeroizing::new(Vec::with_capacity(first));
             while let Some(chunk) = res.chunk().await.map_err(classify)? {
                 if body.len() + chunk.len() > MAX_RESPONSE {
-                    return Err(CheckCode::InvalidResponse);
+                    return Err(TestCode::InvalidResponse);
                 }
                 // Reserve exactly, so a growing buffer never leaves copies behind.
                 if body.capacity() < body.len() + chunk.len() {
@@ -387,171 +486,16 @@ impl BillClient {
             }
             Ok(Answer { status, body })
         };
-        tokio::time::timeout_at(deadline, work).await.unwrap_or(Err(CheckCode::Timeout))
-    }
-
-    /// AP/AR v2: `POST {base}/Login.json`, form-encoded `userName`, `password`,
-    /// `orgId`, `devKey` in the body. Success is `response_status` 0 with a
-    /// `sessionId`; failure is `response_status` 1 with `response_data.error_code`.
-    async fn v2(&self, c: &Credentials, deadline: Instant) -> Result<CheckResult, Failure> {
-        let fields = [
-            ("userName", c.setting("username")),
-            ("password", c.secret("password")),
-            ("orgId", c.setting("organizationId")),
-            ("devKey", c.secret("devKey")),
-        ];
-        // Percent-encoding at most triples a byte; sized so it never reallocates.
-        let capacity = fields.iter().map(|(k, v)| k.len() + 2 + v.len() * 3).sum::<usize>();
-        let body = {
-            let mut form = form_urlencoded::Serializer::new(String::with_capacity(capacity));
-            for (k, v) in fields {
-                form.append_pair(k, v);
-            }
-            Zeroizing::new(form.finish().into_bytes())
-        };
-        let req = self
-            .request(c, Method::POST, "/Login.json")?
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(secret_body(body));
-        let a = self.exchange(req, deadline).await?;
-        if let Some(r) = common_status(a.status) {
-            return Ok(r);
-        }
-        if a.status != StatusCode::OK {
-            // v2 answers every login, good or bad, with 200.
-            return Ok(check::transport(CheckCode::InvalidResponse));
-        }
-        let Some(mut v) = a.json() else { return Ok(check::transport(CheckCode::InvalidResponse)) };
-        let status = v.get("response_status").and_then(Json::as_u64);
-        let result = match status {
-            Some(0) => match take_session_id(std::mem::take(&mut v), "/response_data/sessionId") {
-                Some(_session) => CheckResult::success(),
-                None => check::transport(CheckCode::InvalidResponse),
-            },
-            Some(1) => match v.pointer("/response_data/error_code").and_then(Json::as_str) {
-                Some(code) => bill_code(c.api_type, code),
-                None => check::transport(CheckCode::InvalidResponse),
-            },
-            _ => check::transport(CheckCode::InvalidResponse),
-        };
-        crate::submission::scrub(&mut v);
-        Ok(result)
-    }
-
-    /// AP/AR v3: `POST {base}/v3/login` (JSON), then `GET {base}/v3/login/session`
-    /// with the `devKey` and `sessionId` headers, then `POST {base}/v3/logout`
-    /// (whose failure does not fail the test).
-    async fn v3(&self, c: &Credentials, deadline: Instant) -> Result<CheckResult, Failure> {
-        let login = V3Login {
-            username: c.setting("username"),
-            password: c.secret("password"),
-            organization_id: c.setting("organizationId"),
-            dev_key: c.secret("devKey"),
-        };
-        let session = match self.login(c, "/v3/login", &login, deadline).await? {
-            Ok(session) => session,
-            Err(failed) => return Ok(failed),
-        };
-        let Some(dev_key) = secret_header(c.secret("devKey")) else { return Ok(unsendable("devKey")) };
-        let Some(session_id) = secret_header(session.expose()) else {
-            return Ok(check::transport(CheckCode::InvalidResponse));
-        };
-        drop(session);
-        let dev_key_name = HeaderName::from_static("devkey");
-        let session_name = HeaderName::from_static("sessionid");
-        let req = self
-            .request(c, Method::GET, "/v3/login/session")?
-            .header(dev_key_name.clone(), dev_key.clone())
-            .header(session_name.clone(), session_id.clone());
-        let checked = self.exchange(req, deadline).await;
-        // Log out whatever the session check said, within the same deadline.
-        if let Ok(req) = self.request(c, Method::POST, "/v3/logout") {
-            let req = req.header(dev_key_name, dev_key).header(session_name, session_id);
-            if let Err(code) = self.exchange(req, deadline).await {
-                tracing::debug!(outcome = code.as_str(), "BILL v3 logout failed (ignored)");
-            }
-        }
-        let a = checked?;
-        if let Some(r) = common_status(a.status) {
-            return Ok(r);
-        }
-        if a.status.is_client_error() {
-            return Ok(v3_failure(c.api_type, &a));
-        }
-        Ok(documented(&a, "organizationId", Json::is_string))
-    }
-
-    /// Partner: `POST {base}/v3/partner/login`, JSON `username`, `password`,
-    /// `appKey`; success is a `sessionId`.
-    async fn partner(&self, c: &Credentials, deadline: Instant) -> Result<CheckResult, Failure> {
-        let login = PartnerLogin {
-            username: c.setting("username"),
-            password: c.secret("password"),
-            app_key: c.secret("appKey"),
-        };
-        Ok(match self.login(c, "/v3/partner/login", &login, deadline).await? {
-            Ok(_session) => CheckResult::success(),
-            Err(failed) => failed,
-        })
-    }
-
-    /// A v3 JSON login: `Ok(Ok(sessionId))`, or `Ok(Err(result))` with BILL's
-    /// verdict.
-    async fn login<T: Serialize>(
-        &self,
-        c: &Credentials,
-        path: &str,
-        body: &T,
-        deadline: Instant,
-    ) -> Result<Result<Secret, CheckResult>, Failure> {
-        let capacity = 256
-            + c.secrets.iter().map(|(_, s)| s.expose().len() * 6).sum::<usize>()
-            + c.settings.iter().map(|(_, s)| s.len() * 6).sum::<usize>();
-        let body = json_body(body, capacity).ok_or(CheckCode::InvalidResponse)?;
-        let req = self.request(c, Method::POST, path)?.header(CONTENT_TYPE, "application/json").body(body);
-        let a = self.exchange(req, deadline).await?;
-        if let Some(r) = common_status(a.status) {
-            return Ok(Err(r));
-        }
-        if a.status.is_client_error() {
-            return Ok(Err(v3_failure(c.api_type, &a)));
-        }
-        if a.status != StatusCode::OK {
-            return Ok(Err(check::transport(CheckCode::InvalidResponse)));
-        }
-        Ok(match a.json().and_then(|v| take_session_id(v, "/sessionId")) {
-            Some(session) => Ok(session),
-            None => Err(check::transport(CheckCode::InvalidResponse)),
-        })
-    }
-
-    /// Spend & Expense: no login call; a cheap authenticated read,
-    /// `GET {base}/v3/spend/budgets?max=1` with the `apiToken` header. 401/403
-    /// mean the token was refused.
-    async fn spend(&self, c: &Credentials, deadline: Instant) -> Result<CheckResult, Failure> {
-        let Some(token) = secret_header(c.secret("apiToken")) else { return Ok(unsendable("apiToken")) };
-        let req =
-            self.request(c, Method::GET, "/v3/spend/budgets?max=1")?.header(HeaderName::from_static("apitoken"), token);
-        let a = self.exchange(req, deadline).await?;
-        if let Some(r) = common_status(a.status) {
-            return Ok(r);
-        }
-        if a.status == StatusCode::UNAUTHORIZED || a.status == StatusCode::FORBIDDEN {
-            return Ok(check::token_rejected());
-        }
-        if a.status.is_client_error() {
-            return Ok(v3_failure(c.api_type, &a));
-        }
-        Ok(documented(&a, "results", Json::is_array))
+        tokio::time::timeout_at(deadline, work).await.unwrap_or(Err(TestCode::Timeout))
     }
 }
 
-/// A reqwest error as a check code. Its text (which names the URL) is not logged.
+/// A reqwest error as a test code. Its text (which names the URL) is not logged.
 fn classify(e: reqwest::Error) -> Failure {
     if e.is_timeout() {
-        CheckCode::Timeout
+        TestCode::Timeout
     } else if e.is_body() || e.is_decode() {
-        CheckCode::InvalidResponse
+        TestCode::InvalidResponse
     } else {
         // Connect (DNS, TCP, TLS), a refused scheme, a connection closed early.
         // The cause helps an operator (a proxy, a CA store); it never holds a
@@ -565,17 +509,17 @@ fn classify(e: reqwest::Error) -> Failure {
             source = s.source();
         }
         tracing::warn!(cause = %cause, "BILL could not be reached");
-        CheckCode::Unreachable
+        TestCode::Unreachable
     }
 }
 
 /// The item for a test refused by our own limiter, with `params.retryAfter` in
 /// seconds.
-pub fn limited(retry_after: Duration) -> CheckResult {
-    let mut r = check::transport(CheckCode::RateLimited);
+pub fn limited(retry_after: Duration) -> TestResult {
+    let mut r = connection_test::transport(TestCode::RateLimited);
     let secs = u32::try_from(retry_after.as_secs().saturating_add(1)).unwrap_or(u32::MAX);
     if let Some(e) = r.errors.first_mut() {
-        e.params.0.push(("retryAfter", Param::Num(secs)));
+        e.params.0.push(("retryAfter", ReportParam::Num(secs)));
     }
     r
 }
@@ -617,18 +561,6 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(mock.url(v2, "sandbox", "/Login.json").as_deref(), Some("http://127.0.0.1:9911/api/v2/Login.json"));
         assert_eq!(mock.url(v3, "production", "/v3/login").as_deref(), Some("http://127.0.0.1:9911/connect/v3/login"));
-    }
-
-    #[test]
-    fn codes_for_fields_a_type_lacks_become_form_level() {
-        let spend = spec::api_type("spend-expense").unwrap_or_else(|| panic!("spend"));
-        let r = bill_code(spend, "BDC_1101");
-        assert_eq!(r.errors.len(), 1);
-        assert_eq!(r.errors[0].field, None);
-        assert_eq!(r.errors[0].code, CheckCode::AuthFailed);
-        assert_eq!(r.errors[0].params.get("billCode"), Some(&Param::Str("BDC_1101")));
-        let v3 = spec::api_type("ap-ar-v3").unwrap_or_else(|| panic!("v3"));
-        assert_eq!(bill_code(v3, "BDC_1101").errors.len(), 2);
     }
 
     #[test]

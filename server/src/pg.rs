@@ -200,7 +200,7 @@ impl PgStore {
         tx.execute(
             &format!(
                 "INSERT INTO connections (id, name, api_type, environment, settings, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, {now}, {now})",
+                 SELECT $1, $2, $3, $4, $5, t, t FROM (SELECT {now} AS t) AS n",
                 now = now()
             ),
             &[&id, &new.name, &new.api_type, &new.environment, &settings],

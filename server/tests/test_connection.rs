@@ -167,7 +167,10 @@ fn test_unsaved(server: &Server, sent: &mut Sent, body: &Value) -> Value {
     assert_no_secret(r.raw().as_bytes(), &secret_values(body), "a test answer");
     let v = r.json();
     assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
-    for i in v["errors"].as_array().into_iter().flatten() {
+    // An answer without an errors array must fail here, not pass an empty loop.
+    let errors = v["errors"].as_array().unwrap_or_else(|| panic!("no errors array: {v}"));
+    assert_eq!(v["ok"].as_bool(), Some(errors.is_empty()), "{v}");
+    for i in errors {
         assert_eq!(i["severity"], "error", "{v}");
         assert!(i["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
     }
@@ -722,5 +725,108 @@ fn the_limiter_counts_per_developer_key_whatever_the_username() {
     let before = mock.calls().len();
     let _ = test_unsaved(&server, &mut sent, &prod);
     assert_eq!(mock.calls().len(), before + 1, "production has its own count");
+    assert_log_clean(server, &sent);
+}
+
+/// Runs the crate's HTTP description of a connection (`httpSettings`) with real
+/// values against the BILL double, as a universal-HTTP connector would: each step
+/// of `test` in order, every `{{x}}` replaced by its value, `{{sessionId}}` by what
+/// the login answered at `sessionFrom`.
+fn execute_description(api_type: &str, environment: &str, origin: &str, values: &[(&str, &str)]) {
+    use billcom_connection::http_view::http_settings_for;
+    use billcom_connection::tree::Node;
+    let d = http_settings_for(api_type, environment).unwrap_or_else(|e| panic!("{e:?}"));
+    let text = |n: Option<&Node>| n.and_then(Node::as_str).unwrap_or_default().to_owned();
+    // The server's test override swaps BILL's scheme://host for the double's.
+    let base = text(d.get("baseUri"));
+    let bill_origin: String = base.split('/').take(3).collect::<Vec<_>>().join("/");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap_or_else(|e| panic!("{e}"));
+    // reqwest is built without a default TLS provider (as in the server).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder()
+        .user_agent(concat!("billcom-connection-server/", env!("CARGO_PKG_VERSION")))
+        .no_proxy()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut session = String::new();
+    let Some(Node::List(steps)) = d.get("test") else { panic!("no test steps") };
+    for step in steps {
+        let r = d.get(step.as_str().unwrap_or_default()).unwrap_or_else(|| panic!("no {step:?}"));
+        let fill = |v: &Node| -> String {
+            let s = v.as_str().unwrap_or_default();
+            match s.strip_prefix("{{").and_then(|x| x.strip_suffix("}}")) {
+                Some("sessionId") => session.clone(),
+                Some(id) => values
+                    .iter()
+                    .find(|(k, _)| *k == id)
+                    .map(|(_, v)| (*v).to_owned())
+                    .unwrap_or_else(|| panic!("{id}")),
+                None => s.to_owned(),
+            }
+        };
+        let url = text(r.get("url")).replacen(&bill_origin, origin, 1);
+        let method = reqwest::Method::from_bytes(text(r.get("method")).as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        let mut req = client.request(method, url);
+        let mut content_type = String::new();
+        if let Some(Node::Map(headers)) = r.get("headers") {
+            for (k, v) in headers {
+                if k == "Content-Type" {
+                    content_type = fill(v);
+                }
+                req = req.header(k.as_ref(), fill(v));
+            }
+        }
+        if let Some(Node::Map(body)) = r.get("body") {
+            let pairs: Vec<(String, String)> = body.iter().map(|(k, v)| (k.to_string(), fill(v))).collect();
+            let bytes = if content_type == "application/x-www-form-urlencoded" {
+                form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish()
+            } else {
+                let object = Node::Map(pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect());
+                serde_json::to_string(&object).unwrap_or_default()
+            };
+            req = req.body(bytes);
+        }
+        let answer = rt.block_on(async { req.send().await?.text().await }).unwrap_or_else(|e| panic!("{e}"));
+        if let Some(pointer) = r.get("sessionFrom").and_then(Node::as_str) {
+            let v: Value = serde_json::from_str(&answer).unwrap_or_default();
+            session =
+                v.pointer(pointer).and_then(Value::as_str).unwrap_or_else(|| panic!("no session: {answer}")).to_owned();
+        }
+    }
+}
+
+/// Issue 12, item 2: the HTTP view is not a second description of BILL's calls
+/// that could drift. Executed with real values, it sends exactly what the
+/// server's connection test sends: same calls, same order, same methods, paths,
+/// queries, content types, header names and bodies.
+#[test]
+fn the_http_view_executed_sends_exactly_what_the_server_sends() {
+    let mock = Mock::start();
+    let dirs = Dirs::for_api();
+    let server = start_server(&dirs, &mock.origin);
+    let mut sent = Sent::default();
+    let ap = [("username", AP_USER), ("password", AP_PASSWORD), ("organizationId", AP_ORG), ("devKey", AP_DEV_KEY)];
+    type Case<'a> = (Value, &'a [(&'a str, &'a str)], usize);
+    let cases: [Case; 4] = [
+        (apar("ap-ar-v2", AP_ORG, AP_USER, AP_PASSWORD, AP_DEV_KEY), &ap, 1),
+        (apar("ap-ar-v3", AP_ORG, AP_USER, AP_PASSWORD, AP_DEV_KEY), &ap, 3),
+        (
+            partner(PARTNER_USER, PARTNER_PASSWORD, PARTNER_APP_KEY),
+            &[("username", PARTNER_USER), ("password", PARTNER_PASSWORD), ("appKey", PARTNER_APP_KEY)],
+            1,
+        ),
+        (spend(SPEND_TOKEN), &[("apiToken", SPEND_TOKEN)], 1),
+    ];
+    for (body, values, n) in cases {
+        let (t, env) = (body["apiType"].as_str().unwrap_or(""), body["environment"].as_str().unwrap_or(""));
+        mock.reset();
+        expect(&server, &mut sent, &body, &[]);
+        let by_server = mock.calls();
+        mock.reset();
+        execute_description(t, env, &mock.origin, values);
+        let by_description = mock.calls();
+        assert_eq!(by_server.len(), n, "{t}: {by_server:?}");
+        assert_eq!(by_description, by_server, "{t}");
+    }
     assert_log_clean(server, &sent);
 }

@@ -1,0 +1,2 @@
+/** Nothing package-specific: billcom-connection needs no configuration. */
+export default {};
