@@ -31,6 +31,9 @@ node --test --test-concurrency=1 tests/js/ tests/e2e/
 
 step "bench: smoke run (proves it runs; never gates on timing) and the size budget"
 node bench/run.mjs --smoke
+# The backend's load and crash checks, short and bounded, on SQLite and PostgreSQL:
+# gates on nothing lost, duplicated, torn or undecryptable, never on timing.
+bash scripts/with-postgres.sh node bench/server.mjs --smoke
 # The size is deterministic, so it gates. The goal (issue 6) is 15360 bytes; the
 # budget in package.json's "size" script is a ratchet just above what ships today:
 # lower it as the module shrinks.
