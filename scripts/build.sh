@@ -22,4 +22,9 @@ sed -i -E 's/\bany\b/unknown/g' pkg/billcom_connection.d.ts pkg/billcom_connecti
 # wasm-bindgen cannot mark an overridden parameter type optional; submit's options are.
 sed -i -E 's/(submit|test)\(url: string, options: SubmitOptions\)/\1(url: string, options?: SubmitOptions)/' pkg/billcom_connection.d.ts
 [ "$(grep -c 'options?: SubmitOptions' pkg/billcom_connection.d.ts)" = 2 ] || { echo "[build] d.ts fix-up failed" >&2; exit 1; }
+# The element (issue 10): hand-written JS/CSS from js/, copied beside the glue it imports.
+mkdir -p pkg/locales
+# The element is minified (esbuild, no bundling: it keeps importing ./billcom_connection.js).
+./node_modules/.bin/esbuild js/element.js --minify --format=esm --log-level=warning --outfile=pkg/element.js
+cp js/element.d.ts js/style.css pkg/ && cp js/locales/fr.js pkg/locales/
 echo "[build] pkg/ ready: $(wc -c < pkg/billcom_connection_bg.wasm) bytes wasm, $(wc -c < pkg/billcom_connection.js) bytes glue" >&2

@@ -29,6 +29,9 @@ step "js: the package contract (Node) and the demo end to end (Chromium, real ba
 cargo build --quiet -p billcom-connection-server   # no-op after cargo test: the e2e backend
 node --test --test-concurrency=1 tests/js/ tests/e2e/
 
+step "examples: the packed tarball in examples/plain (no bundler), webpack and react (Vite + React 19), in Chromium"
+node scripts/examples.mjs
+
 step "bench: smoke run (proves it runs; never gates on timing) and the size budget"
 node bench/run.mjs --smoke
 # The backend's load and crash checks, short and bounded, on SQLite and PostgreSQL:
@@ -38,6 +41,7 @@ bash scripts/with-postgres.sh node bench/server.mjs --smoke
 # budget in package.json's "size" script is a ratchet just above what ships today:
 # lower it as the module shrinks.
 npm run -s size
+node scripts/element-size.mjs   # the element's own entry (issue 10): <= 6 KB brotli
 
 echo
 echo "npm test: all layers passed in $(( $(date +%s) - start ))s"

@@ -47,6 +47,8 @@ impl TestCode {
     }
 }
 
+const CONNECTED: &str = "Connected: BILL accepted these credentials.";
+
 /// One item of a test result: the validator's report shape with check codes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TestIssue {
@@ -68,7 +70,7 @@ pub struct TestResult {
 
 impl TestResult {
     pub fn success() -> Self {
-        TestResult { ok: true, message: "Connected: BILL accepted these credentials.".into(), errors: Vec::new() }
+        TestResult { ok: true, message: CONNECTED.into(), errors: Vec::new() }
     }
 
     pub fn failure(errors: Vec<TestIssue>) -> Self {
@@ -205,6 +207,10 @@ pub fn from_bill_code(api_type: ApiType, bill_code: &str) -> TestResult {
     )
 }
 
+/// `{label}` stands for the refused field's label.
+const REFUSED: &str = "BILL refused this value ({label}). Check it, or make a new one and paste it again.";
+const UNSENDABLE: &str = "BILL cannot accept this value: it holds characters that cannot be sent in an HTTP header.";
+
 /// BILL refused a field's value with HTTP 401 or 403 (the Spend & Expense token).
 pub fn refused(field: &'static str) -> TestResult {
     let label = crate::spec::field(field).map_or(field, |f| f.label);
@@ -212,7 +218,7 @@ pub fn refused(field: &'static str) -> TestResult {
         field: Some(Cow::Borrowed(field)),
         code: TestCode::Rejected,
         severity: Severity::Error,
-        message: format!("BILL refused this value ({label}). Check it, or make a new one and paste it again."),
+        message: REFUSED.replace("{label}", label),
         params: Params::default(),
     }])
 }
@@ -223,22 +229,51 @@ pub fn unsendable(field: &'static str) -> TestResult {
         field: Some(Cow::Borrowed(field)),
         code: TestCode::Rejected,
         severity: Severity::Error,
-        message: "BILL cannot accept this value: it holds characters that cannot be sent in an HTTP header.".into(),
-        params: Params::default(),
+        message: UNSENDABLE.into(),
+        params: Params(vec![("rule", Param::Str("header"))]),
     }])
 }
 
 /// A failure of the exchange itself, not of the credentials.
 pub fn transport(code: TestCode) -> TestResult {
-    let message = match code {
+    TestResult::form_level(code, None, transport_message(code))
+}
+
+fn transport_message(code: TestCode) -> &'static str {
+    match code {
         TestCode::Timeout => "BILL did not answer within 10 seconds. Test again in a moment.",
         TestCode::UpstreamError => "BILL answered with a server error. Test again in a moment.",
         TestCode::InvalidResponse => "BILL's answer was not in the format its API documents. Test again later.",
         TestCode::Unreachable => "BILL could not be reached from the server.",
         TestCode::RateLimited => "Too many connection tests for these credentials. Wait a minute, then test again.",
         TestCode::Locked | TestCode::AuthFailed | TestCode::Rejected => "BILL refused the login.",
-    };
-    TestResult::form_level(code, None, message)
+    }
+}
+
+/// Every message a test result can carry, keyed for a frontend that translates:
+/// `test.ok` (success), `bill.{code}` (a known BILL code), `test.rejected` (a refusal
+/// without a BILL code; `{label}` is the field's label), `test.rejected.header` (a value
+/// no HTTP header can carry), `test.{code}` (transport failures and the generic
+/// refusal). Each is fixed text.
+pub fn catalogue() -> Vec<(String, &'static str)> {
+    let mut out = vec![("test.ok".to_owned(), CONNECTED)];
+    for row in BILL_CODES {
+        out.push((["bill.", row.bill_code].concat(), row.message));
+    }
+    out.push(("test.rejected".to_owned(), REFUSED));
+    out.push(("test.rejected.header".to_owned(), UNSENDABLE));
+    for code in [
+        TestCode::AuthFailed,
+        TestCode::Timeout,
+        TestCode::UpstreamError,
+        TestCode::InvalidResponse,
+        TestCode::Unreachable,
+        TestCode::RateLimited,
+        TestCode::Locked,
+    ] {
+        out.push((["test.", code.as_str()].concat(), transport_message(code)));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -94,6 +94,34 @@ pub fn unknown_field(key: &str) -> String {
     sentence(&["\"", &shown, "\" is not a setting of a Bill.com connection."])
 }
 
+/// Every message above as a template keyed by code (`invalid_format`: `invalid_format.{rule}`),
+/// with `{label}`, `{min}`, `{max}`, `{prefix}` and `{key}` for what the functions fill in.
+/// Not used to build messages (that stays allocation-light); a frontend translating by
+/// code uses these keys, and `tests/catalogue.rs` proves each template reproduces its
+/// function's output for every field of the tables.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("required", "{label} is required."),
+    ("too_short", "{label} must be at least {min} characters."),
+    ("too_long", "{label} must be at most {max} characters."),
+    ("invalid_option", "{label} must be one of the listed options."),
+    ("invalid_type", "{label} must be text."),
+    ("unknown_field", "\"{key}\" is not a setting of a Bill.com connection."),
+    ("invalid_format.no_control_chars", "{label} must not contain control characters such as tabs or line breaks."),
+    ("invalid_format.no_whitespace", "{label} must not contain spaces."),
+    ("invalid_format.alphanumeric", "{label} may contain only letters and digits."),
+    ("invalid_format.prefix", "{label} must begin with {prefix}."),
+    ("invalid_format.email", "{label} is usually an email address. Check it, unless you sign in with a sync token."),
+    (
+        "invalid_format.no_invisible",
+        "{label} must not contain invisible characters such as zero-width spaces or text-direction marks.",
+    ),
+    (
+        "invalid_format.surrounding_whitespace",
+        "{label} begins or ends with a space. BILL compares it exactly: remove the space unless it is really part of it.",
+    ),
+    ("invalid_format.unicode", "{label} contains characters that are not valid text."),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

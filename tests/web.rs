@@ -64,7 +64,7 @@ fn form_spec_returns_fields_in_display_order() {
     assert_eq!(ids, ["name", "apiType", "environment", "appKey", "username", "password"]);
     let app_key = fields.get(3);
     assert_eq!(get(&app_key, "secret"), JsValue::TRUE);
-    assert_eq!(s(&app_key, "autocomplete"), "new-password");
+    assert_eq!(s(&app_key, "autocomplete"), "off");
 }
 
 #[wasm_bindgen_test]

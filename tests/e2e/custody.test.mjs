@@ -15,7 +15,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 import {
-  LAUNCH, REENTER, apiGet, assertNoLeaks, control, openPage, pageConsole, pickApiType, pkg, startBackend,
+  LAUNCH, REENTER, apiGet, assertNoLeaks, control, en, formState, openPage, pageConsole, pickApiType, pkg, startBackend,
 } from "./helpers.mjs";
 
 let browser;
@@ -78,7 +78,7 @@ async function allValues(page, apiTypeId) {
   return out;
 }
 
-const hook = (page, name) => page.evaluate((n) => window.__billcomDemo[n](), name);
+const FORM = "billcom-connection-form";
 
 describe("create, list, edit, delete per API type", () => {
   for (const { id: apiTypeId, label: apiTypeLabel } of pkg.apiTypes()) {
@@ -94,9 +94,7 @@ describe("create, list, edit, delete per API type", () => {
       // Create.
       await fillAll(page, apiTypeId, created);
       rec.seeUrl();
-      assert.deepEqual(await hook(page, "secretsFilled"),
-        Object.fromEntries(secretFields(apiTypeId).map((f) => [f.id, true])));
-      assert.equal(await hook(page, "mode"), "create");
+      assert.deepEqual(await formState(page), { mode: "create", dirty: true, valid: true });
       const save = saveButton(page);
       assert.ok(await save.isEnabled());
       await save.click();
@@ -104,9 +102,8 @@ describe("create, list, edit, delete per API type", () => {
       rec.seeUrl();
       // The secrets left the DOM; the form now edits the saved record.
       assert.deepEqual(await secretValues(page, apiTypeId), Object.fromEntries(secretFields(apiTypeId).map((f) => [f.id, ""])));
-      assert.deepEqual(await hook(page, "secretsFilled"),
-        Object.fromEntries(secretFields(apiTypeId).map((f) => [f.id, false])));
-      assert.equal(await hook(page, "mode"), "edit");
+      // Edit mode, nothing unsaved; not valid only because no secret is held any more.
+      assert.deepEqual(await formState(page), { mode: "edit", dirty: false, valid: false });
       assert.equal(await page.locator("#form-heading").textContent(), `Edit “${created.name}”`);
 
       // The backend has it, with the server-derived base URL and no secret value.
@@ -140,16 +137,17 @@ describe("create, list, edit, delete per API type", () => {
       // "New connection" returns to an empty create form.
       await page.getByRole("button", { name: "New connection", exact: true }).click();
       assert.equal(await page.locator("#form-heading").textContent(), "New connection");
-      assert.equal(await hook(page, "mode"), "create");
+      assert.equal((await formState(page)).mode, "create");
       for (const f of textFields(apiTypeId)) assert.equal(await control(page, f.label).inputValue(), "", f.id);
-      assert.ok(await save.isDisabled());
+      assert.equal(await control(page, "Environment").inputValue(), "production", "a new connection starts from defaults");
+      assert.equal((await formState(page)).valid, false);
 
-      // Edit: non-secrets loaded, every secret empty, required and hinted; Save
-      // disabled until all of them are entered again.
+      // Edit: non-secrets loaded, every secret empty and required; the form says once
+      // that secrets must be entered again; not valid until all of them are.
       await page.getByRole("button", { name: `Edit ${created.name}`, exact: true }).click();
       await page.locator("#form-heading").filter({ hasText: `Edit “${created.name}”` }).waitFor();
       rec.seeUrl();
-      assert.equal(await hook(page, "mode"), "edit");
+      assert.equal((await formState(page)).mode, "edit");
       assert.equal(await control(page, "API type").inputValue(), apiTypeId);
       assert.equal(await control(page, "Environment").inputValue(), "sandbox");
       for (const f of textFields(apiTypeId).filter((f) => !f.secret)) {
@@ -161,21 +159,19 @@ describe("create, list, edit, delete per API type", () => {
         assert.equal(await c.getAttribute("required"), "");
         assert.equal(await c.getAttribute("type"), "password");
         assert.equal(await c.getAttribute("autocomplete"), "off");
-        const hints = await c.evaluate((input) =>
-          input.getAttribute("aria-describedby").split(" ").map((id) => document.getElementById(id))
-            .filter((e) => e && !e.hidden && e.closest(".field") === input.closest(".field")).map((e) => e.textContent));
-        assert.ok(hints.includes(REENTER), `${f.id}: the re-enter hint is shown and linked`);
-        assert.ok(await page.getByText(REENTER).first().isVisible());
+        assert.equal(await c.getAttribute("placeholder"), en.secretSaved, `${f.id}: reads as saved, not as missing`);
       }
-      assert.ok(await save.isDisabled(), "Save disabled until the secrets are entered again");
+      assert.equal(await page.getByText(REENTER, { exact: true }).count(), 1, "the re-enter note, once per form");
+      assert.ok(await page.getByText(REENTER, { exact: true }).isVisible());
+      assert.equal((await formState(page)).valid, false, "not valid until the secrets are entered again");
       await control(page, "Name your connection").fill(edited.name);
       const [first, ...rest] = secretFields(apiTypeId);
       await control(page, first.label).fill(edited[first.id]);
       if (rest.length > 0) {
-        assert.ok(await save.isDisabled(), "one secret is not enough");
+        assert.equal((await formState(page)).valid, false, "one secret is not enough");
         for (const f of rest) await control(page, f.label).fill(edited[f.id]);
       }
-      assert.ok(await save.isEnabled());
+      assert.deepEqual(await formState(page), { mode: "edit", dirty: true, valid: true });
       await save.click();
       await savedAs(page, edited.name);
       rec.seeUrl();
@@ -238,19 +234,18 @@ describe("fault cases: nothing typed is lost, a retry works", () => {
     await page.route(API_PATH, handler);
     const t0 = Date.now();
     await saveButton(page).click();
-    const alert = page.locator("#form-alert");
+    const alert = page.locator(`${FORM} .bcf-alert`);
     await alert.filter({ hasText: expectAlert }).waitFor();
     assert.equal(await alert.getAttribute("role"), "alert");
-    assert.match(await alert.textContent(), /Not saved/);
+    // The outcome sits beside the buttons (right after them), not far above the form.
+    assert.ok(await alert.evaluate((a) => a.closest("form").querySelector(".bcf-actions").compareDocumentPosition(a) & 4));
     assert.ok(Date.now() - t0 < 1400, "the page did not wait for a late answer");
     rec.seeUrl();
 
     // Every value, secrets included, is still in the inputs and in the form.
     assert.deepEqual(await allValues(page, apiTypeId), typed);
-    assert.deepEqual(await hook(page, "secretsFilled"),
-      Object.fromEntries(secretFields(apiTypeId).map((f) => [f.id, true])));
-    assert.equal(await hook(page, "mode"), "create");
-    assert.ok(await saveButton(page).isEnabled(), "Save is available for a retry");
+    assert.deepEqual(await formState(page), { mode: "create", dirty: true, valid: true });
+    assert.equal(await saveButton(page).getAttribute("aria-disabled"), null, "Save is available for a retry");
     assert.equal((await apiGet(backend)).body.length, before, "nothing was saved");
     await check?.(page);
 
@@ -277,10 +272,10 @@ describe("fault cases: nothing typed is lost, a retry works", () => {
       apiTypeId: "ap-ar-v3",
       phase: "down",
       handler: (route) => route.abort("connectionrefused"),
-      expectAlert: "could not be reached",
+      expectAlert: "Could not reach the server",
     }));
 
-  test("500: the server's message is shown; values kept; retry saves", () =>
+  test("500: the status is shown; values kept; retry saves", () =>
     failThenRetry({
       apiTypeId: "partner",
       phase: "500",
@@ -294,9 +289,6 @@ describe("fault cases: nothing typed is lost, a retry works", () => {
             body: JSON.stringify({ message: "The server could not complete the request.", errors: [] }),
           }),
       expectAlert: "status 500",
-      check: async (page) => {
-        assert.match(await page.locator("#form-alert").textContent(), /The server could not complete the request\./);
-      },
     }));
 
   test("422: the server's items appear on their fields; values kept; retry saves", () => {
@@ -317,7 +309,7 @@ describe("fault cases: nothing typed is lost, a retry works", () => {
             headers: { "cache-control": "no-store" },
             body: JSON.stringify({ message: "The connection is not valid; see errors.", errors: items }),
           }),
-      expectAlert: "did not accept",
+      expectAlert: "did not accept these settings",
       check: async (page) => {
         for (const [label, item] of [["Developer key", items[0]], ["Organization ID", items[1]]]) {
           const c = control(page, label);
@@ -325,16 +317,16 @@ describe("fault cases: nothing typed is lost, a retry works", () => {
           const msgs = await c.evaluate((input) => {
             const id = input.getAttribute("aria-describedby").split(" ").find((i) => i.endsWith("-msgs"));
             const e = document.getElementById(id);
-            return { inField: e.closest(".field") === input.closest(".field"), text: e.textContent,
+            return { inField: e.closest(".bcf-field") === input.closest(".bcf-field"), text: e.textContent,
               codes: [...e.querySelectorAll("[data-code]")].map((m) => m.dataset.code) };
           });
           assert.ok(msgs.inField, `${label}: the message sits beside the field`);
           assert.ok(msgs.text.includes(item.message), `${label}: ${msgs.text}`);
           assert.deepEqual(msgs.codes, [item.code]);
         }
-        assert.match(await page.locator("#error-summary").textContent(), /Developer key was refused/);
-        assert.match(await page.locator("#form-alert").textContent(), /The connection as a whole was refused\./);
-        assert.ok(await page.locator("#error-summary").evaluate((s) => s === document.activeElement), "focus on the summary");
+        assert.match(await page.locator(`${FORM} .bcf-summary`).textContent(), /Developer key was refused/);
+        assert.match(await page.locator(`${FORM} .bcf-alert`).textContent(), /The connection as a whole was refused\./);
+        assert.ok(await page.locator(`${FORM} .bcf-summary`).evaluate((s) => s === document.activeElement), "focus on the summary");
         // Changing the field clears the server's item for it.
         const c = control(page, "Organization ID");
         const v = await c.inputValue();
@@ -345,13 +337,13 @@ describe("fault cases: nothing typed is lost, a retry works", () => {
     });
   });
 
-  test("a response slower than the timeout: abandoned with a message; values kept; retry saves", async () => {
+  test("a response slower than the timeout: 'it may have been saved'; values kept; retry saves", async () => {
     let held = 0;
     await failThenRetry({
       apiTypeId: "spend-expense",
       phase: "slow",
       // The page reads the hook at submit time; the URL is never involved.
-      prepare: (page) => page.evaluate(() => { window.__billcomDemo.timeoutMs = 400; }),
+      prepare: (page) => page.locator(FORM).evaluate((f) => { f.timeoutMs = 400; }),
       handler: async (route) => {
         if (route.request().method() === "GET") return route.fallback();
         held++;
@@ -359,7 +351,7 @@ describe("fault cases: nothing typed is lost, a retry works", () => {
         await new Promise((r) => setTimeout(r, 1500));
         await route.fulfill({ status: 201, contentType: "application/json", body: '{"id":"late"}' }).catch(() => {});
       },
-      expectAlert: "did not answer in time",
+      expectAlert: "No answer in time; it may have been saved.",
       check: async () => assert.equal(held, 1, "one request, held past the timeout"),
     });
   });
@@ -377,10 +369,11 @@ describe("fault cases: nothing typed is lost, a retry works", () => {
     const first = { ...valuesFor("partner", "dbl"), name: "Fault double click" };
     await fillAll(page, "partner", first);
     await saveButton(page).dblclick();
-    // While it is in flight: Save disabled, the form busy and not editable.
-    assert.ok(await saveButton(page).isDisabled(), "Save disabled while saving");
-    assert.equal(await page.locator("#connection-form").getAttribute("aria-busy"), "true");
-    assert.ok(await control(page, "Name your connection").isDisabled(), "the fields are disabled");
+    // While it is in flight: Save aria-disabled (still focusable), the form busy and saying so.
+    assert.equal(await saveButton(page).getAttribute("aria-disabled"), "true", "Save aria-disabled while saving");
+    assert.equal(await saveButton(page).evaluate((b) => b.disabled), false, "never `disabled`: it keeps its place in the Tab order");
+    assert.equal(await page.locator(`${FORM} form`).getAttribute("aria-busy"), "true");
+    assert.equal(await page.locator(`${FORM} .bcf-status`).textContent(), en.saving, "busy is announced");
     await savedAs(page, first.name);
 
     // Three submits dispatched in one task, whatever the button's state.
@@ -388,7 +381,7 @@ describe("fault cases: nothing typed is lost, a retry works", () => {
     const second = { ...valuesFor("partner", "burst"), name: "Fault burst" };
     await fillAll(page, "partner", second);
     await page.evaluate(() => {
-      const form = document.getElementById("connection-form");
+      const form = document.querySelector("billcom-connection-form form");
       for (let i = 0; i < 3; i++) form.requestSubmit();
     });
     await savedAs(page, second.name);

@@ -18,7 +18,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import {
-  LAUNCH, REPO, apiGet, assertNoLeaks, control, openPage as open, pageConsole, pickApiType, pkg, startBackend,
+  LAUNCH, REPO, apiGet, assertNoLeaks, control, formState, openPage as open, pageConsole, pickApiType, pkg, startBackend,
 } from "./helpers.mjs";
 
 const SECRET_FIELDS = new Set(["password", "devKey", "appKey", "apiToken"]);
@@ -84,7 +84,7 @@ async function describedBy(page, label) {
         codes: e ? [...e.querySelectorAll("[data-code]")].map((m) => m.dataset.code) : [],
         severities: e ? [...e.querySelectorAll("[data-severity]")].map((m) => m.dataset.severity) : [],
         // "Beside the field": in the same field wrapper as the control.
-        inField: !!e && e.closest(".field") === c.closest(".field"),
+        inField: !!e && e.closest(".bcf-field") === c.closest(".bcf-field"),
       };
     }),
   );
@@ -124,8 +124,8 @@ describe("demo page, per API type", () => {
       }
       const allLabels = new Set(pkg.apiTypes().flatMap((t) => pkg.formSpec(t.id).fields.map((f) => f.label)));
       for (const label of allLabels) {
-        const expected = spec.fields.some((f) => f.label === label) ? 1 : 0;
-        assert.equal(await control(page, label).count(), expected, `${label} shown for ${apiTypeId}`);
+        const expected = spec.fields.some((f) => f.label === label);
+        assert.equal(await control(page, label).isVisible(), expected, `${label} shown for ${apiTypeId}`);
       }
       for (const f of spec.fields) {
         const attrs = await control(page, f.label).evaluate((c) =>
@@ -145,17 +145,19 @@ describe("demo page, per API type", () => {
         assert.ok(described.some((d) => d.text === f.help && d.inField), `${f.label}: help linked`);
       }
 
-      // Each environment option shows its base URL; pick sandbox.
+      // The environment options are short; the chosen one's base URL is shown once, beside it.
       const env = spec.fields.find((f) => f.id === "environment");
       const optionTexts = await control(page, "Environment").locator("option").allTextContents();
-      for (const o of env.options) {
-        assert.ok(optionTexts.some((t) => t.includes(o.label) && t.includes(o.baseUrl)), o.value);
-      }
+      assert.deepEqual(optionTexts, env.options.map((o) => o.label));
       await control(page, "Environment").selectOption("sandbox");
       const sandboxUrl = env.options.find((o) => o.value === "sandbox").baseUrl;
       assert.ok((await describedBy(page, "Environment")).some((d) => d.text.includes(sandboxUrl)));
+      assert.equal(await page.locator("billcom-connection-form").getByText(sandboxUrl).count(), 1, "the base URL once");
+      // The host-correction note only for AP/AR V2.
+      const note = await page.getByText("api-sandbox.bill.com was shut down", { exact: false }).count();
+      assert.equal(note, apiTypeId === "ap-ar-v2" ? 1 : 0, "environment note");
 
-      // Bad values, each blurred: errors beside each field, Save disabled.
+      // Bad values, each blurred: errors beside each field, the form not valid.
       for (const f of editable) await fillAndBlur(page, f.label, BAD[f.id]);
       for (const f of editable) {
         const expected = pkg.validateField(apiTypeId, f.id, BAD[f.id]);
@@ -169,8 +171,11 @@ describe("demo page, per API type", () => {
       }
       const save = page.getByRole("button", { name: "Save", exact: true });
       assert.equal(await save.textContent(), "Save");
-      assert.ok(await save.isDisabled(), "Save disabled while invalid");
-      const summary = await page.locator("#error-summary").textContent();
+      assert.equal((await formState(page)).valid, false);
+      assert.equal(await save.evaluate((b) => b.disabled), false, "Save is never disabled");
+      assert.equal(await page.locator("billcom-connection-form .bcf-summary").isVisible(), false, "no summary before a Save");
+      await save.click();
+      const summary = await page.locator("billcom-connection-form .bcf-summary").textContent();
       for (const f of editable) {
         for (const item of pkg.validateField(apiTypeId, f.id, BAD[f.id])) {
           assert.ok(summary.includes(item.message), `summary lists "${item.message}"`);
@@ -184,9 +189,9 @@ describe("demo page, per API type", () => {
         assert.equal(msgs.text, "", `${f.label}: no messages left`);
         assert.equal(await control(page, f.label).getAttribute("aria-invalid"), null, f.label);
       }
-      assert.equal(await page.locator("[aria-invalid='true'], .msg").count(), 0);
-      assert.equal(await page.locator("#error-summary").textContent(), "");
-      assert.ok(await save.isEnabled(), "Save enabled once valid");
+      assert.equal(await page.locator("[aria-invalid='true'], .bcf-msg").count(), 0);
+      assert.equal(await page.locator("billcom-connection-form .bcf-summary").textContent(), "");
+      assert.equal((await formState(page)).valid, true, "valid once fixed");
 
       // Until saved, the secrets are in the inputs' value properties (never an attribute).
       for (const f of editable.filter((f) => f.secret)) {
@@ -234,7 +239,7 @@ describe("demo page, per API type", () => {
 });
 
 describe("demo page, behaviour", () => {
-  test("switching ap-ar-v3 -> partner keeps name, environment, username and password", async () => {
+  test("switching ap-ar-v3 -> partner -> ap-ar-v3 keeps every value typed for every type", async () => {
     const ctx = await openPage();
     const { page, context } = ctx;
     await pickApiType(page, "ap-ar-v3");
@@ -251,25 +256,25 @@ describe("demo page, behaviour", () => {
     assert.equal(await control(page, "Username").inputValue(), GOOD.username);
     assert.equal(await control(page, "Password").inputValue(), GOOD.password);
     assert.equal(await control(page, "Application key").inputValue(), "");
-    assert.equal(await control(page, "Organization ID").count(), 0);
-    assert.equal(await control(page, "Developer key").count(), 0);
+    assert.equal(await control(page, "Organization ID").isVisible(), false);
+    assert.equal(await control(page, "Developer key").isVisible(), false);
     // The partner fields in spec order.
-    const ids = await page.locator("#fields [data-field]").evaluateAll((es) =>
-      es.filter((e) => e.classList.contains("field")).map((e) => e.dataset.field));
+    const ids = await page.locator(".bcf-fields > .bcf-field:not([hidden])").evaluateAll((es) => es.map((e) => e.dataset.field));
     assert.deepEqual(ids, pkg.formSpec("partner").fields.map((f) => f.id));
     // Partner's base URL is the one shown.
     const sandbox = pkg.formSpec("partner").fields.find((f) => f.id === "environment")
       .options.find((o) => o.value === "sandbox");
     assert.ok((await describedBy(page, "Environment")).some((d) => d.text.includes(sandbox.baseUrl)));
-    assert.ok(await page.getByRole("button", { name: "Save" }).isDisabled(), "appKey still missing");
+    assert.equal((await formState(page)).valid, false, "appKey still missing");
     await fillAndBlur(page, "Application key", GOOD.appKey);
-    assert.ok(await page.getByRole("button", { name: "Save" }).isEnabled());
+    assert.equal((await formState(page)).valid, true);
 
-    // A field the new type lacks is dropped with its value: it comes back empty.
+    // Back: what was typed for AP/AR V3 is all there, and valid without retyping.
     await pickApiType(page, "ap-ar-v3");
-    assert.equal(await control(page, "Developer key").inputValue(), "");
-    assert.equal(await control(page, "Organization ID").inputValue(), "");
+    assert.equal(await control(page, "Developer key").inputValue(), GOOD.devKey);
+    assert.equal(await control(page, "Organization ID").inputValue(), GOOD.organizationId);
     assert.equal(await control(page, "Password").inputValue(), GOOD.password);
+    assert.equal((await formState(page)).valid, true);
     await assertNoLeaks(ctx, [GOOD.password, GOOD.devKey, GOOD.appKey], { baseUrl });
     await context.close();
   });
@@ -290,9 +295,9 @@ describe("demo page, behaviour", () => {
     assert.deepEqual(msgs.codes, ["invalid_format"]);
     assert.ok(msgs.text.includes(warning.message));
     assert.equal(await control(page, "Username").getAttribute("aria-invalid"), null);
-    assert.equal(await page.locator("#error-summary").textContent(), "", "warnings are not errors");
+    assert.equal(await page.locator("billcom-connection-form .bcf-summary").textContent(), "", "warnings are not errors");
     const save = page.getByRole("button", { name: "Save", exact: true });
-    assert.ok(await save.isEnabled());
+    assert.equal((await formState(page)).valid, true);
     await save.click();
     await page.getByRole("status").filter({ hasText: `Saved “${values.name}”` }).waitFor();
     const [saved] = (await apiGet(backend)).body.filter((c) => c.name === values.name);
@@ -313,9 +318,9 @@ describe("demo page, behaviour", () => {
     await pickApiType(page, "spend-expense");
     const token = control(page, "API token");
     await token.fill("has space");
-    // Typed but not yet left: nothing shown, Save disabled.
+    // Typed but not yet left: nothing shown.
     assert.equal((await messagesOf(page, "API token")).text, "");
-    assert.ok(await page.getByRole("button", { name: "Save" }).isDisabled());
+    assert.equal((await formState(page)).valid, false);
     await token.blur();
     assert.deepEqual((await messagesOf(page, "API token")).codes, ["invalid_format"]);
     // Once touched, it updates as the user types.
@@ -326,7 +331,7 @@ describe("demo page, behaviour", () => {
     // Enter while invalid: a Save attempt; every error shows, focus goes to the summary.
     await token.press("Enter");
     assert.deepEqual((await messagesOf(page, "Name your connection")).codes, ["required"]);
-    const summary = page.locator("#error-summary");
+    const summary = page.locator("billcom-connection-form .bcf-summary");
     assert.ok(await summary.evaluate((s) => s === document.activeElement));
     const message = pkg.validateField("spend-expense", "name", "")[0].message;
     await summary.getByRole("link", { name: message }).click();

@@ -26,8 +26,18 @@ export const LAUNCH = {
   ],
 };
 
-/** The hint a secret input carries in edit mode. */
-export const REENTER = "Enter this again: saved secrets are never shown.";
+const ELEMENT = path.join(REPO, "pkg/element.js");
+if (!existsSync(ELEMENT)) throw new Error("pkg/element.js is missing: run `bash scripts/build.sh` first");
+/** The element's own English words: the `en` export of the shipped (minified) module. */
+export const en = await (async () => {
+  // Enough of a DOM for the module to evaluate in Node; nothing is rendered.
+  globalThis.HTMLElement ??= class {};
+  globalThis.customElements ??= { get: () => true, define() {} };
+  return (await import(ELEMENT)).en;
+})();
+
+/** The element's note, once per form, that saved secrets must be entered again. */
+export const REENTER = en.editNote;
 
 // ------------------------------------------------------------------ backend
 
@@ -82,18 +92,18 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Starts the real backend on a free loopback port with a fresh data directory and
- * a fresh BILLCOM_CONNECTION_KEY, serving this repo's www/ and pkg/. Resolves to
+ * a fresh BILLCOM_CONNECTION_KEY, serving `staticDir`'s www/ and pkg/ (default: this repo's). Resolves to
  * `{ url, logs(), stop() }` once `GET /api/connections` answers. `env`: extra
  * environment variables for the server (e.g. BILLCOM_API_ORIGIN for a BILL mock).
  */
-export async function startBackend({ env = {} } = {}) {
+export async function startBackend({ env = {}, staticDir = REPO } = {}) {
   ensureServerBuilt();
   const dataDir = mkdtempSync(path.join(tmpdir(), "billcom-e2e-"));
   const key = randomBytes(32).toString("base64");
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     let log = "";
-    const child = spawn(SERVER_BIN, ["--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--static-dir", REPO], {
+    const child = spawn(SERVER_BIN, ["--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--static-dir", staticDir], {
       env: { ...process.env, BILLCOM_CONNECTION_KEY: key, RUST_LOG: "info", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -148,8 +158,8 @@ export async function apiGet(backend, pathname = "api/connections") {
  * every URL the page had, requests (with bodies) and responses (with headers and
  * bodies). `seeUrl()` records the current URL; call it at each step.
  */
-export async function openPage(browser, url) {
-  const context = await browser.newContext();
+export async function openPage(browser, url, contextOptions = {}) {
+  const context = await browser.newContext(contextOptions);
   const page = await context.newPage();
   const rec = {
     context,
@@ -174,7 +184,7 @@ export async function openPage(browser, url) {
     rec.pending.push(r.body().then((b) => (entry.body = b.toString("latin1")), () => {}));
   });
   await page.goto(url);
-  await page.waitForSelector("form:not([aria-busy])");
+  await page.waitForSelector("billcom-connection-form:not([aria-busy]) form");
   await page.waitForSelector("#list-section:not([aria-busy])");
   rec.historyLength = await page.evaluate(() => history.length);
   rec.seeUrl();
@@ -183,10 +193,31 @@ export async function openPage(browser, url) {
 
 export const control = (page, label) => page.getByLabel(label, { exact: true });
 
+const AXE = readFileSync(path.join(REPO, "node_modules/axe-core/axe.min.js"), "utf8");
+
+/**
+ * Runs axe-core (WCAG 2.x A/AA and best practices) on the page and returns its
+ * violations as `["rule-id: target, ...", ...]`. The page's CSP forbids inline
+ * scripts, so axe is evaluated through the DevTools protocol, not a script tag.
+ */
+export async function axeViolations(page) {
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const r = await globalThis.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  return violations;
+}
+
+/** Picks an API type by its option's text: the short label ("AP/AR V2"). */
 export async function pickApiType(page, apiTypeId) {
-  const label = pkg.apiTypes().find((t) => t.id === apiTypeId).label;
+  const label = pkg.apiTypes().find((t) => t.id === apiTypeId).shortLabel;
   await control(page, "API type").selectOption({ label });
 }
+
+/** The element's public state: mode (from `connection`), `dirty` and `valid`. */
+export const formState = (page, selector = "billcom-connection-form") =>
+  page.locator(selector).evaluate((f) => ({ mode: f.connection ? "edit" : "create", dirty: f.dirty, valid: f.valid }));
 
 /** Chromium's own messages that are not the page's output. */
 export function pageConsole(messages) {

@@ -23,7 +23,7 @@ import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 import { ACCOUNTS, startBillMock } from "../support/bill-mock.mjs";
 import {
-  LAUNCH, apiGet, assertNoLeaks, control, isTestCall, openPage, pageConsole, pickApiType, pkg, startBackend,
+  LAUNCH, apiGet, assertNoLeaks, control, en, formState, isTestCall, openPage, pageConsole, pickApiType, pkg, startBackend,
 } from "./helpers.mjs";
 
 const CONNECTED = "Connected: BILL accepted these credentials.";
@@ -113,7 +113,7 @@ async function marking(page, label) {
     const id = input.getAttribute("aria-describedby").split(" ").find((i) => i.endsWith("-msgs"));
     const e = document.getElementById(id);
     return {
-      inField: e.closest(".field") === input.closest(".field"),
+      inField: e.closest(".bcf-field") === input.closest(".bcf-field"),
       text: e.textContent,
       codes: [...e.querySelectorAll("[data-code]")].map((x) => x.dataset.code),
       billCodes: [...e.querySelectorAll("[data-bill-code]")].map((x) => x.dataset.billCode),
@@ -124,26 +124,32 @@ async function marking(page, label) {
 }
 
 const invalidFields = (page) =>
-  page.locator("[aria-invalid='true']").evaluateAll((els) => els.map((e) => e.dataset.field).sort());
+  page.locator("[aria-invalid='true']").evaluateAll((els) => els.map((e) => e.name).sort());
 
 /** Clicks "Test connection" and waits for its answer (a status or an alert). */
 async function runTest(page) {
   const t0 = Date.now();
   await testButton(page).click();
-  await page.waitForFunction(() =>
-    !document.getElementById("connection-form").hasAttribute("aria-busy") &&
-    (document.getElementById("test-status").textContent !== "" || document.getElementById("test-alert").textContent !== ""));
+  await page.waitForFunction(() => {
+    const f = document.querySelector("billcom-connection-form");
+    return !f.querySelector("form").hasAttribute("aria-busy") &&
+      (f.querySelector(".bcf-status").textContent !== "" || f.querySelector(".bcf-alert").textContent !== "");
+  });
   return Date.now() - t0;
 }
 
-const statusText = (page) => page.locator("#test-status").textContent();
-const alertCodes = (page) => page.locator("#test-alert [data-code]").evaluateAll((ps) => ps.map((p) => p.dataset.code));
+const STATUS = "billcom-connection-form .bcf-status";
+const ALERT = "billcom-connection-form .bcf-alert";
+const statusText = (page) => page.locator(STATUS).textContent();
+const alertCodes = (page) => page.locator(`${ALERT} [data-code]`).evaluateAll((ps) => ps.map((p) => p.dataset.code));
+/** The part of a catalogue text before its first placeholder. */
+const lead = (text) => text.split("{")[0];
 
 async function expectConnected(page) {
   await runTest(page);
   assert.equal(await statusText(page), CONNECTED);
-  assert.equal(await page.locator("#test-status").getAttribute("role"), "status");
-  assert.equal(await page.locator("#test-alert").textContent(), "");
+  assert.equal(await page.locator(STATUS).getAttribute("role"), "status");
+  assert.equal(await page.locator(ALERT).textContent(), "");
   assert.deepEqual(await invalidFields(page), []);
 }
 
@@ -159,11 +165,15 @@ async function expectMarked(page, apiTypeId, fields, billCode) {
     if (billCode) assert.deepEqual(m.billCodes, [billCode], f);
     assert.match(m.text, /BILL/, `${f}: a message from the test: ${m.text}`);
   }
-  const alert = page.locator("#test-alert");
+  const alert = page.locator(ALERT);
   assert.equal(await alert.getAttribute("role"), "alert");
-  assert.match(await alert.textContent(), /Not connected: BILL did not accept the settings marked above/);
-  // The summary lists them and has the focus, as for a refused save.
-  assert.ok(await page.locator("#error-summary").evaluate((s) => s === document.activeElement));
+  assert.equal(await alert.textContent(), en.refused, "BILL refused these credentials (on fields)");
+  // The summary lists each once, each link naming its field, and has the focus.
+  const summary = page.locator("billcom-connection-form .bcf-summary");
+  assert.ok(await summary.evaluate((s) => s === document.activeElement));
+  const links = await summary.getByRole("link").allTextContents();
+  assert.equal(new Set(links).size, links.length, `no duplicate links: ${links}`);
+  for (const f of fields) assert.ok(links.some((l) => l.startsWith(labelOf(apiTypeId, f))), `a link names ${f}: ${links}`);
 }
 
 /** A form-level refusal: no field marked; the alert carries the code. */
@@ -172,7 +182,7 @@ async function expectFormLevel(page, code) {
   assert.equal(await statusText(page), "");
   assert.deepEqual(await invalidFields(page), [], "no field blamed");
   assert.deepEqual(await alertCodes(page), [code]);
-  assert.match(await page.locator("#test-alert").textContent(), /^Not connected\./);
+  assert.ok((await page.locator(ALERT).textContent()).startsWith(lead(en.refusedLogin)));
 }
 
 describe("Test connection, per API type, through the real backend to the BILL mock", () => {
@@ -187,9 +197,14 @@ describe("Test connection, per API type, through the real backend to the BILL mo
 
       await pickApiType(page, apiTypeId);
       await control(page, "Environment").selectOption("sandbox");
-      assert.ok(await testButton(page).isDisabled(), "disabled while the form is invalid");
+      // Pressed while invalid: not disabled; every error shows, the summary takes focus, nothing is sent.
+      const requestsBefore = rec.requests.length;
+      await testButton(page).click();
+      assert.ok(await page.locator("billcom-connection-form .bcf-summary").evaluate((s) => s === document.activeElement));
+      assert.equal(await page.locator(ALERT).textContent(), en.fixFirst);
+      assert.equal(rec.requests.length, requestsBefore, "nothing sent");
       await fill(page, apiTypeId, good);
-      assert.ok(await testButton(page).isEnabled());
+      assert.equal((await formState(page)).valid, true);
 
       // The good credentials: connected; the backend made BILL's calls, in order.
       const seen = mock.calls.length;
@@ -216,7 +231,7 @@ describe("Test connection, per API type, through the real backend to the BILL mo
         await fill(page, apiTypeId, { username: good.username });
         assert.deepEqual(await invalidFields(page), []);
       }
-      assert.equal(await page.locator("#test-alert").textContent(), "", "the alert about marked fields goes with them");
+      assert.equal(await page.locator(ALERT).textContent(), "", "the alert about marked fields goes with them");
 
       // A wrong developer or app key; a wrong organization ID.
       if (c.wrongKey) {
@@ -238,10 +253,13 @@ describe("Test connection, per API type, through the real backend to the BILL mo
         const before = await allValues(page, apiTypeId);
         await runTest(page);
         assert.deepEqual(await alertCodes(page), [f.code], `${f.set ? JSON.stringify(f.set) : f.mode}`);
+        // "Could not test" (timeout, BILL 5xx, unreachable, limits) is not "BILL refused".
+        const couldNot = ["timeout", "upstream_error", "unreachable", "invalid_response", "rate_limited"].includes(f.code);
+        assert.ok((await page.locator(ALERT).textContent()).startsWith(lead(couldNot ? en.couldNotTest : en.refusedLogin)), f.code);
         assert.deepEqual(await invalidFields(page), []);
         assert.equal(await statusText(page), "");
         if (f.billCode) {
-          assert.deepEqual(await page.locator("#test-alert [data-bill-code]").evaluateAll((ps) => ps.map((p) => p.dataset.billCode)), [f.billCode]);
+          assert.deepEqual(await page.locator(`${ALERT} [data-bill-code]`).evaluateAll((ps) => ps.map((p) => p.dataset.billCode)), [f.billCode]);
         }
         assert.deepEqual(await allValues(page, apiTypeId), before, "every value kept");
         mock.setMode({ mode: "normal" });
@@ -257,8 +275,7 @@ describe("Test connection, per API type, through the real backend to the BILL mo
       assert.ok(saved, "saved");
 
       // Edit mode: Test waits for every secret to be entered again, then works the same.
-      assert.equal(await page.evaluate(() => window.__billcomDemo.mode()), "edit");
-      assert.ok(await testButton(page).isDisabled(), "the secrets must be entered again first");
+      assert.deepEqual(await formState(page), { mode: "edit", dirty: false, valid: false }, "the secrets must be entered again first");
       await fill(page, apiTypeId, Object.fromEntries(secretFields(apiTypeId).map((f) => [f.id, good[f.id]])));
       await expectConnected(page);
 
@@ -279,7 +296,15 @@ describe("Test connection, per API type, through the real backend to the BILL mo
       if (apiTypeId === "partner") {
         // A saved connection BILL refuses: the row names the fields, by label.
         const badName = `${name} (wrong password)`;
+        // The secrets typed again are unsaved work: the demo asks before discarding them.
+        let asked = "";
+        page.once("dialog", (d) => {
+          asked = d.message();
+          d.accept();
+        });
         await page.getByRole("button", { name: "New connection", exact: true }).click();
+        assert.equal(asked, "Discard the changes you have not saved?");
+        await pickApiType(page, apiTypeId); // a new connection starts from the defaults
         await fill(page, apiTypeId, { ...good, name: badName, password: wrong.value });
         await saveButton(page).click();
         await page.getByRole("status").filter({ hasText: `Saved “${badName}”` }).waitFor();
@@ -309,23 +334,22 @@ describe("Test connection, per API type, through the real backend to the BILL mo
 });
 
 describe("Test connection: while in flight, and wrong usage", () => {
-  test("disabled (form busy) while a test runs; one request for a double click; values kept", LIMIT, async () => {
+  test("aria-disabled (form busy, announced) while a test runs; one request for a double click; values kept", LIMIT, async () => {
     const rec = await openPage(browser, backend.url);
     const { page, context } = rec;
     await pickApiType(page, "partner");
     await fill(page, "partner", { name: "In flight", ...ACCOUNTS.partner });
     mock.setMode({ delayMs: 500 });
     await testButton(page).dblclick();
-    assert.ok(await testButton(page).isDisabled(), "Test disabled while testing");
-    assert.ok(await saveButton(page).isDisabled(), "Save disabled while testing");
-    assert.equal(await page.locator("#connection-form").getAttribute("aria-busy"), "true");
-    assert.ok(await control(page, "Password").isDisabled(), "the fields are disabled");
-    assert.match(await page.locator("#save-hint").textContent(), /Testing/);
-    await page.locator("#test-status").filter({ hasText: CONNECTED }).waitFor();
+    assert.equal(await testButton(page).getAttribute("aria-disabled"), "true", "Test aria-disabled while testing");
+    assert.equal(await saveButton(page).getAttribute("aria-disabled"), "true", "Save aria-disabled while testing");
+    assert.equal(await page.locator("billcom-connection-form form").getAttribute("aria-busy"), "true");
+    assert.equal(await page.locator(STATUS).textContent(), en.testing, "busy is announced");
+    await page.locator(STATUS).filter({ hasText: CONNECTED }).waitFor();
     mock.setMode({ mode: "normal" });
     assert.equal(rec.requests.filter(isTestCall).length, 1, "one request");
     assert.equal(await control(page, "Password").inputValue(), ACCOUNTS.partner.password);
-    assert.ok(await testButton(page).isEnabled());
+    assert.equal(await testButton(page).getAttribute("aria-disabled"), null);
     await assertNoLeaks(rec, [ACCOUNTS.partner.password, ACCOUNTS.partner.appKey], { baseUrl: backend.url, testCalls: true });
     assert.deepEqual(pageConsole(rec.consoleMessages), []);
     await context.close();

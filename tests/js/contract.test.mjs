@@ -28,7 +28,7 @@ test("apiTypes lists the four API types in seed order", () => {
   const t = apiTypes();
   assert.deepEqual(t.map((x) => x.id), ["ap-ar-v2", "ap-ar-v3", "partner", "spend-expense"]);
   assert.equal(t[3].label, "Spend and expense");
-  for (const x of t) assert.deepEqual(Object.keys(x), ["id", "label", "description"]);
+  for (const x of t) assert.deepEqual(Object.keys(x), ["id", "label", "shortLabel", "description"]);
   t[0].id = "mutated"; // a caller's copy: mutating it changes nothing
   assert.equal(apiTypes()[0].id, "ap-ar-v2");
 });
@@ -47,7 +47,7 @@ test("formSpec gives each API type its fields in display order", () => {
     for (const f of spec.fields) {
       assert.equal(f.required, true);
       assert.equal(f.secret, ["password", "devKey", "appKey", "apiToken"].includes(f.id), f.id);
-      if (f.secret) assert.equal(f.autocomplete, "new-password");
+      if (f.secret) assert.equal(f.autocomplete, "off");
       assert.ok(["text", "password", "select"].includes(f.kind));
     }
     const env = spec.fields[2].options;
@@ -144,18 +144,24 @@ test("the .d.ts types every export precisely", () => {
 });
 
 test("npm pack ships only the package files", () => {
-  const out = execFileSync("npm", ["pack", "--dry-run", "--json"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  const out = execFileSync("npm", ["pack", "--dry-run", "--ignore-scripts", "--json"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
   const all = JSON.parse(out)[0].files.map((f) => f.path).sort();
   // wasm-bindgen puts the JS helpers the module imports under a hashed folder.
   const snippets = all.filter((f) => /^pkg\/snippets\/billcom-connection-[0-9a-f]+\/src\/wasm\/read\.js$/.test(f));
   assert.equal(snippets.length, 1, all.join("\n"));
   const files = all.filter((f) => !snippets.includes(f));
   assert.deepEqual(files, [
+    "LICENSE-APACHE",
+    "LICENSE-MIT",
     "README.md",
     "package.json",
     "pkg/billcom_connection.d.ts",
     "pkg/billcom_connection.js",
     "pkg/billcom_connection_bg.wasm",
     "pkg/billcom_connection_bg.wasm.d.ts",
+    "pkg/element.d.ts",
+    "pkg/element.js",
+    "pkg/locales/fr.js",
+    "pkg/style.css",
   ]);
 });

@@ -1,7 +1,5 @@
-// webpack 5 with no configuration: the element, plus the validator for a custom check.
 import "billcom-connection/element";
-import init, { validate } from "billcom-connection";
 
-await init();
-const report = validate({ name: "Payables", apiType: "spend-expense", environment: "sandbox" });
-document.querySelector("#status").textContent = report.errors.map((e) => `${e.field}: ${e.code}`).join("; ");
+document.querySelector("billcom-connection-form").addEventListener("billcom-saved", (e) => {
+  document.getElementById("saved").textContent = `Saved connection ${e.detail.connection.id}.`;
+});

@@ -1,0 +1,5 @@
+import "/pkg/element.js";
+
+document.querySelector("billcom-connection-form").addEventListener("billcom-saved", (e) => {
+  document.getElementById("saved").textContent = `Saved connection ${e.detail.connection.id}.`;
+});
