@@ -27,6 +27,9 @@ pub enum Command {
         /// Where the database and key file live.
         #[arg(long, env = "BILLCOM_DATA_DIR", default_value = "./data", value_name = "DIR")]
         data_dir: PathBuf,
+        /// Rotate the key of this PostgreSQL database (stop every instance first).
+        #[arg(long, env = "DATABASE_URL", value_name = "URL", value_parser = database_url)]
+        database_url: Option<String>,
     },
 }
 
@@ -188,7 +191,8 @@ mod tests {
 
     #[test]
     fn rotate_key_takes_the_data_dir() {
-        let Ok(Cli { command: Some(Command::RotateKey { data_dir }), .. }) = parse(&["rotate-key", "--data-dir", "/d"])
+        let Ok(Cli { command: Some(Command::RotateKey { data_dir, .. }), .. }) =
+            parse(&["rotate-key", "--data-dir", "/d"])
         else {
             panic!("parse failed")
         };

@@ -17,7 +17,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     startup::init_logging();
     match cli.command {
-        Some(Command::RotateKey { data_dir }) => startup::rotate_key(&data_dir),
+        Some(Command::RotateKey { data_dir, database_url }) => startup::rotate_key(&data_dir, database_url.as_deref()),
         None => startup::run(Config::from(cli.run)),
     }
 }

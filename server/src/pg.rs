@@ -91,6 +91,15 @@ impl PgStore {
         data_dir: &Path,
         env_key: Option<crypto::Key>,
     ) -> Result<(PgStore, KeyOrigin), StartupError> {
+        PgStore::open_with(url, data_dir, env_key, true)
+    }
+
+    fn open_with(
+        url: &str,
+        data_dir: &Path,
+        env_key: Option<crypto::Key>,
+        may_generate: bool,
+    ) -> Result<(PgStore, KeyOrigin), StartupError> {
         let label = redact_url(url);
         let fail = |message: String| StartupError::Pg { url: label.clone(), message };
         let config: postgres::Config = url.parse().map_err(|e: postgres::Error| fail(describe(&e)))?;
@@ -107,7 +116,7 @@ impl PgStore {
                 .create(data_dir)
                 .map_err(|source| StartupError::DataDir { path: data_dir.to_owned(), source })?;
         }
-        let (key, origin) = store::resolve_key(data_dir, env_key, check.is_some(), true, Path::new(&label))?;
+        let (key, origin) = store::resolve_key(data_dir, env_key, check.is_some(), may_generate, Path::new(&label))?;
         let cipher = Cipher::new(&key);
         let fingerprints = Fingerprints::new(&key);
         drop(key);
@@ -144,6 +153,55 @@ impl PgStore {
             pool.push(Mutex::new(config.connect(NoTls).map_err(|e| fail(describe(&e)))?));
         }
         Ok((PgStore { pool, next: AtomicUsize::new(0), config, cipher, fingerprints, label }, origin))
+    }
+
+    /// `rotate-key` on PostgreSQL: re-encrypts every secret under a new key in one
+    /// transaction (see [`store::rotate_with`] for where the new key comes from).
+    /// Stop every instance first: one still running keeps the old key.
+    pub fn rotate_key(
+        url: &str,
+        data_dir: &Path,
+        env_key: Option<crypto::Key>,
+        new_env_key: Option<crypto::Key>,
+    ) -> Result<store::Rotated, StartupError> {
+        let (pg, origin) = PgStore::open_with(url, data_dir, env_key, false)?;
+        let secrets = store::rotate_with(data_dir, &origin, new_env_key, |new| pg.reencrypt(new))?;
+        Ok(store::Rotated { secrets, origin })
+    }
+
+    fn reencrypt(&self, new: &Cipher) -> Result<usize, StartupError> {
+        let fail = |e: postgres::Error| StartupError::Pg { url: self.label.clone(), message: describe(&e) };
+        let mut client =
+            self.client().map_err(|e| StartupError::Pg { url: self.label.clone(), message: e.to_string() })?;
+        let mut tx = client.transaction().map_err(fail)?;
+        let old_check: Vec<u8> =
+            tx.query_one("SELECT value FROM meta WHERE key = $1 FOR UPDATE", &[&KEY_CHECK]).map_err(fail)?.get(0);
+        if new.verifies(&old_check) {
+            return Err(StartupError::SameKey);
+        }
+        let rows =
+            tx.query("SELECT connection_id, field, nonce, ciphertext FROM secrets FOR UPDATE", &[]).map_err(fail)?;
+        for row in &rows {
+            let (id, field, nonce, ciphertext): (String, String, Vec<u8>, Vec<u8>) =
+                (row.get(0), row.get(1), row.get(2), row.get(3));
+            let aad = crypto::secret_aad(&id, &field);
+            let plain = self
+                .cipher
+                .open(&nonce, &aad, &ciphertext)
+                .map_err(|_| StartupError::Undecryptable { id: id.clone(), field: field.clone() })?;
+            let (nonce, ciphertext) = new.seal(&aad, &plain)?;
+            tx.execute(
+                "UPDATE secrets SET nonce = $3, ciphertext = $4 WHERE connection_id = $1 AND field = $2",
+                &[&id, &field, &nonce.as_slice(), &ciphertext],
+            )
+            .map_err(fail)?;
+        }
+        // Fingerprints and limiter keys are derived from the old key: forget them.
+        tx.batch_execute("DELETE FROM idempotency; DELETE FROM rate_limits;").map_err(fail)?;
+        let check = new.key_check()?;
+        tx.execute("UPDATE meta SET value = $2 WHERE key = $1", &[&KEY_CHECK, &check]).map_err(fail)?;
+        tx.commit().map_err(fail)?;
+        Ok(rows.len())
     }
 
     /// The database, without password (for the startup log).

@@ -29,7 +29,7 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
 }
 
 /// `rotate-key`: re-encrypts every secret under a new key (server stopped).
-pub fn rotate_key(data_dir: &std::path::Path) -> ExitCode {
+pub fn rotate_key(data_dir: &std::path::Path, database_url: Option<&str>) -> ExitCode {
     let env_key = match keys::from_env() {
         Ok(k) => k,
         Err(e) => return fail(e),
@@ -38,7 +38,11 @@ pub fn rotate_key(data_dir: &std::path::Path) -> ExitCode {
         Ok(k) => k,
         Err(e) => return fail(e),
     };
-    match Store::rotate_key(data_dir, env_key, new_key) {
+    let rotated = match database_url {
+        Some(url) => PgStore::rotate_key(url, data_dir, env_key, new_key),
+        None => Store::rotate_key(data_dir, env_key, new_key),
+    };
+    match rotated {
         Ok(r) => {
             tracing::info!(secrets = r.secrets, "every saved secret is now encrypted with the new key");
             match r.origin {

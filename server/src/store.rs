@@ -339,41 +339,7 @@ impl Store {
         new_env_key: Option<crypto::Key>,
     ) -> Result<Rotated, StartupError> {
         let (store, origin) = Store::open_with(data_dir, env_key, false)?;
-        let new_file = keys::new_key_file_path(data_dir);
-        if new_file.exists() {
-            return Err(StartupError::RotationLeftover { path: new_file });
-        }
-        let (new_key, written) = match (&origin, new_env_key) {
-            (KeyOrigin::Env, None) => return Err(StartupError::NewKeyNeeded),
-            (KeyOrigin::Env, Some(k)) => (k, None),
-            (_, Some(k)) => {
-                keys::write_key_file(&new_file, &k)?;
-                (k, Some(new_file.clone()))
-            }
-            (_, None) => (keys::generate_key_file(&new_file)?, Some(new_file.clone())),
-        };
-        let outcome = store.reencrypt(&Cipher::new(&new_key));
-        drop(new_key);
-        let count = match outcome {
-            Ok(n) => n,
-            Err(e) => {
-                if let Some(f) = &written {
-                    let _ = std::fs::remove_file(f);
-                }
-                return Err(e);
-            }
-        };
-        let key_file = keys::key_file_path(data_dir);
-        if let Some(f) = written {
-            std::fs::rename(&f, &key_file).map_err(|source| StartupError::RotateRename {
-                new: f.clone(),
-                file: key_file.clone(),
-                source,
-            })?;
-            if let Ok(d) = File::open(data_dir) {
-                let _ = d.sync_all();
-            }
-        }
+        let count = rotate_with(data_dir, &origin, new_env_key, |new| store.reencrypt(new))?;
         Ok(Rotated { secrets: count, origin })
     }
 
@@ -736,6 +702,55 @@ pub(crate) fn fingerprint(fingerprints: &Fingerprints, new: &NewConnection) -> [
         parts.extend([k.as_bytes(), v.expose().as_bytes()]);
     }
     fingerprints.of(&parts)
+}
+
+/// The key-file side of a rotation, for either backend: stages the new key (from
+/// `new_env_key`, or generated) in `connection.key.new` when the key lives in the
+/// key file, runs `reencrypt` with the new cipher (one transaction), then moves the
+/// new key file into place. With the key in the environment, the new key must come
+/// from `BILLCOM_NEW_CONNECTION_KEY` and no file is written.
+pub(crate) fn rotate_with(
+    data_dir: &Path,
+    origin: &KeyOrigin,
+    new_env_key: Option<crypto::Key>,
+    reencrypt: impl FnOnce(&Cipher) -> Result<usize, StartupError>,
+) -> Result<usize, StartupError> {
+    let new_file = keys::new_key_file_path(data_dir);
+    if new_file.exists() {
+        return Err(StartupError::RotationLeftover { path: new_file });
+    }
+    let (new_key, written) = match (origin, new_env_key) {
+        (KeyOrigin::Env, None) => return Err(StartupError::NewKeyNeeded),
+        (KeyOrigin::Env, Some(k)) => (k, None),
+        (_, Some(k)) => {
+            keys::write_key_file(&new_file, &k)?;
+            (k, Some(new_file.clone()))
+        }
+        (_, None) => (keys::generate_key_file(&new_file)?, Some(new_file.clone())),
+    };
+    let outcome = reencrypt(&Cipher::new(&new_key));
+    drop(new_key);
+    let count = match outcome {
+        Ok(n) => n,
+        Err(e) => {
+            if let Some(f) = &written {
+                let _ = std::fs::remove_file(f);
+            }
+            return Err(e);
+        }
+    };
+    let key_file = keys::key_file_path(data_dir);
+    if let Some(f) = written {
+        std::fs::rename(&f, &key_file).map_err(|source| StartupError::RotateRename {
+            new: f.clone(),
+            file: key_file.clone(),
+            source,
+        })?;
+        if let Ok(d) = File::open(data_dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(count)
 }
 
 /// Takes the data directory's lock file, exclusively, without waiting.

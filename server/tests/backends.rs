@@ -259,3 +259,38 @@ fn two_instances_share_the_test_limiter() {
     }
     assert!((30..=33).contains(&let_through), "{let_through} of 50 tests through two instances reached BILL");
 }
+
+/// `rotate-key` on PostgreSQL: every secret re-encrypted in one transaction; the
+/// old key is then refused, the new one reads every secret; the same key twice is
+/// refused and changes nothing.
+#[test]
+fn rotating_the_key_of_a_postgres_database() -> Result<(), Box<dyn std::error::Error>> {
+    let Some(url) = fresh_database() else {
+        eprintln!("BILLCOM_TEST_DATABASE_URL is not set: PostgreSQL not tested here (npm test sets it)");
+        return Ok(());
+    };
+    const NEW: [u8; 32] = [0x24; 32];
+    let dirs = Dirs::new();
+    let dir = dirs.tmp.path().join("pg-data");
+    let ids: Vec<String> = {
+        let (pg, _) = PgStore::open(&url, &dir, Some(Zeroizing::new(KEY)))?;
+        (0..3)
+            .map(|n| match pg.create_once(None, &v3(&format!("rot {n}"), &format!("pw{n}"))) {
+                Ok(Created::New(c)) => c.id,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    };
+    let same = PgStore::rotate_key(&url, &dir, Some(Zeroizing::new(KEY)), Some(Zeroizing::new(KEY)));
+    assert!(matches!(same, Err(billcom_connection_server::store::StartupError::SameKey)), "{same:?}");
+    let rotated = PgStore::rotate_key(&url, &dir, Some(Zeroizing::new(KEY)), Some(Zeroizing::new(NEW)))?;
+    assert_eq!(rotated.secrets, 6);
+    let old = PgStore::open(&url, &dir, Some(Zeroizing::new(KEY)));
+    assert!(old.is_err_and(|e| e.to_string().contains("does not match")));
+    let (pg, _) = PgStore::open(&url, &dir, Some(Zeroizing::new(NEW)))?;
+    for (n, id) in ids.iter().enumerate() {
+        let (_, secrets) = pg.load_with_secrets(id)?.ok_or("gone")?;
+        assert!(secrets.iter().any(|(f, v)| f == "password" && v.expose() == format!("pw{n}")));
+    }
+    Ok(())
+}
