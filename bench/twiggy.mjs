@@ -2,19 +2,19 @@
 // Not a run-time dependency: without twiggy on PATH this prints how to get it.
 //
 // The shipped module has no name section, so twiggy is run on a names-kept copy
-// built the same way as scripts/build.sh (wasm-bindgen, then wasm-opt -Oz) with
-// `--debuginfo` added to wasm-opt, from the cargo output in target/. The copy's
+// built the same way as scripts/build.sh (wasm-opt with its flags) with
+// `--debuginfo` added, from the cargo output build.sh keeps in target/. The copy's
 // code (all but custom sections) is compared with pkg/ to show it is the same module.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 
 const ROOT = new URL("../", import.meta.url);
 const CACHE = new URL("bench/.cache/names/", ROOT);
-const CARGO_WASM = new URL("target/wasm32-unknown-unknown/release/billcom_connection.wasm", ROOT);
+const CARGO_WASM = new URL("target/wasm32-unknown-unknown/wasm/names-billcom_connection_bg.wasm", ROOT);
 const SHIPPED = new URL("pkg/billcom_connection_bg.wasm", ROOT);
 const WASM_OPT = new URL("node_modules/.bin/wasm-opt", ROOT);
-const FEATURES = ["--enable-bulk-memory", "--enable-bulk-memory-opt", "--enable-sign-ext",
-  "--enable-nontrapping-float-to-int", "--enable-reference-types", "--enable-multivalue", "--enable-mutable-globals"];
+/** scripts/build.sh's WASM_OPT_FLAGS, minus the stripping of names. */
+const FLAGS = ["-Oz", "--converge", "--strip-producers", "--strip-target-features", "--debuginfo"];
 
 const run = (cmd, args) => spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 << 20 });
 const onPath = (cmd) => !run(cmd, ["--version"]).error;
@@ -45,13 +45,10 @@ function namesKept(log) {
   if (statSync(CARGO_WASM).mtimeMs + 60_000 < statSync(SHIPPED).mtimeMs) {
     log(`  note: ${CARGO_WASM.pathname} is older than pkg/: the profile may not match what ships`);
   }
-  if (!onPath("wasm-bindgen") || !existsSync(WASM_OPT)) return { file: CARGO_WASM.pathname, raw: true };
+  if (!existsSync(WASM_OPT)) return { file: CARGO_WASM.pathname, raw: true };
   mkdirSync(CACHE, { recursive: true });
-  let r = run("wasm-bindgen", ["--target", "web", "--out-dir", CACHE.pathname, CARGO_WASM.pathname]);
-  if (r.status !== 0) return { file: CARGO_WASM.pathname, raw: true, why: r.stderr };
-  const bg = new URL("billcom_connection_bg.wasm", CACHE).pathname;
   const out = new URL("names.wasm", CACHE).pathname;
-  r = run(WASM_OPT.pathname, ["-Oz", "--debuginfo", ...FEATURES, "-o", out, bg]);
+  const r = run(WASM_OPT.pathname, [...FLAGS, "-o", out, CARGO_WASM.pathname]);
   if (r.status !== 0) return { file: CARGO_WASM.pathname, raw: true, why: r.stderr };
   return { file: out, raw: false };
 }
@@ -97,7 +94,7 @@ export function twiggyReport(log) {
     return;
   }
   if (src.raw) {
-    log(`  profiling the cargo output as is (before wasm-bindgen and wasm-opt)${src.why ? `: ${src.why.trim()}` : ""}`);
+    log(`  profiling the cargo output as is (before wasm-opt)${src.why ? `: ${src.why.trim()}` : ""}`);
   } else {
     const kept = sections(readFileSync(src.file)), ship = sections(readFileSync(SHIPPED));
     const same = kept.other === ship.other;

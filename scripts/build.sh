@@ -1,30 +1,47 @@
 #!/usr/bin/env bash
-# Builds pkg/: cargo (release, size-tuned profile) -> wasm-bindgen --target web ->
-# wasm-opt from npm `binaryen` (Debian's wasm-opt corrupts wasm-bindgen output).
+# Builds pkg/: the two entries, each a WebAssembly module and one ES module.
+#   pkg/billcom_connection.js + billcom_connection_bg.wasm   (everything, ConnectionForm included)
+#   pkg/validate.js           + validate_bg.wasm             (tables + validator, no form)
+# cargo (the `wasm` size profile) -> wasm-opt from npm `binaryen` (Debian's corrupts
+# modules) ; esbuild bundles the wrapper (wasm/js/) into one file per entry, so every
+# shipped file has a stable name and can be copied into a vendor folder as is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --quiet --lib --release --target wasm32-unknown-unknown
+OUT=target/wasm32-unknown-unknown/wasm/billcom_connection_wasm.wasm
+# bench/twiggy.mjs repeats these to profile a names-kept copy: keep them in step.
+WASM_OPT_FLAGS="-Oz --converge --strip-debug --strip-producers --strip-target-features"
+build() { # $1: output name, rest: cargo flags
+  local name=$1
+  shift
+  # `cargo rustc --crate-type cdylib`: the crate is also an rlib (for its native
+  # tests), and cargo drops LTO for a lib that is both (measured: 1.4 KB brotli).
+  cargo rustc --quiet -p billcom-connection-wasm --lib --profile wasm --target wasm32-unknown-unknown \
+    --crate-type cdylib "$@"
+  node scripts/check-wasm.mjs "$OUT"
+  cp "$OUT" "target/wasm32-unknown-unknown/wasm/names-$name" # names kept, for bench/twiggy.mjs
+  ./node_modules/.bin/wasm-opt $WASM_OPT_FLAGS -o "pkg/$name" "$OUT"
+}
+
 rm -rf pkg
-wasm-bindgen --target web --out-dir pkg \
-  target/wasm32-unknown-unknown/release/billcom_connection.wasm
-# The features rustc enabled for wasm32; wasm-opt must be told, since the
-# target_features section is stripped with the debug info.
-./node_modules/.bin/wasm-opt -Oz \
-  --enable-bulk-memory --enable-bulk-memory-opt --enable-sign-ext \
-  --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
-  --enable-mutable-globals \
-  -o pkg/billcom_connection_bg.wasm pkg/billcom_connection_bg.wasm
-rm -f pkg/.gitignore pkg/package.json
-# wasm-bindgen types the raw wasm exports of its InitOutput interface as `any`;
-# they are numbers and handles nobody should touch, so say `unknown`.
-sed -i -E 's/\bany\b/unknown/g' pkg/billcom_connection.d.ts pkg/billcom_connection_bg.wasm.d.ts
-# wasm-bindgen cannot mark an overridden parameter type optional; submit's options are.
-sed -i -E 's/(submit|test)\(url: string, options: SubmitOptions\)/\1(url: string, options?: SubmitOptions)/' pkg/billcom_connection.d.ts
-[ "$(grep -c 'options?: SubmitOptions' pkg/billcom_connection.d.ts)" = 2 ] || { echo "[build] d.ts fix-up failed" >&2; exit 1; }
-# The element (issue 10): hand-written JS/CSS from js/, copied beside the glue it imports.
+mkdir -p pkg
+build billcom_connection_bg.wasm
+build validate_bg.wasm --no-default-features
+
+bundle() { # $1: source entry, $2: output file
+  ./node_modules/.bin/esbuild "wasm/js/$1" --bundle --format=esm --platform=neutral --minify \
+    --legal-comments=none --log-level=warning --outfile="pkg/$2"
+}
+bundle index.js billcom_connection.js
+bundle validate.js validate.js
+cp wasm/js/billcom_connection.d.ts wasm/js/validate.d.ts pkg/
+# billcom-connection/node: a few lines that read the .wasm beside them at import; not
+# bundled, so it shares the one module instance of ./billcom_connection.js.
+cp js/node.js js/node.d.ts pkg/
+# The element (issue 10): hand-written JS/CSS from js/, minified (esbuild, no bundling:
+# it keeps importing ./billcom_connection.js).
 mkdir -p pkg/locales
-# The element is minified (esbuild, no bundling: it keeps importing ./billcom_connection.js).
 ./node_modules/.bin/esbuild js/element.js --minify --format=esm --log-level=warning --outfile=pkg/element.js
 cp js/element.d.ts js/style.css pkg/ && cp js/locales/fr.js pkg/locales/
-echo "[build] pkg/ ready: $(wc -c < pkg/billcom_connection_bg.wasm) bytes wasm, $(wc -c < pkg/billcom_connection.js) bytes glue" >&2
+
+echo "[build] pkg/ ready: $(cd pkg && for f in *.wasm *.js; do printf '%s %s B; ' "$f" "$(wc -c < "$f")"; done)" >&2

@@ -7,6 +7,7 @@
 //! description of a connection; a test runs that description against the BILL
 //! double and checks it sends exactly what the backend sends.
 
+use crate::prelude::*;
 use crate::spec::ApiType;
 
 /// An HTTP method BILL's authentication calls use.

@@ -5,10 +5,10 @@
 //! browser can mark exactly what to fix. Native-only in practice: no WASM export
 //! uses it, so it costs the browser module nothing.
 
+use crate::prelude::*;
 use crate::report::{Param, Params, Severity};
 use crate::spec::ApiType;
 use serde::Serialize;
-use std::borrow::Cow;
 
 /// The codes of a connection test's items. Closed, documented in the README.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -5,6 +5,7 @@
 //! and leave only through [`FormState::payload`], the one request body for the
 //! backend.
 
+use crate::prelude::*;
 use crate::report::{Issue, Report};
 use crate::secret::Secret;
 use crate::spec::{self, ApiType};
@@ -36,8 +37,8 @@ pub struct FormState {
     issues: Vec<(&'static str, Vec<Issue>)>,
 }
 
-impl std::fmt::Debug for FormState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for FormState {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("FormState")
             .field("mode", &self.mode)
             .field("api_type", &self.api_type.id)

@@ -9,6 +9,7 @@
 //! that against the BILL double.
 
 use crate::bill_api::{self, Carrier, Encoding, Param, Protocol, Request, Source};
+use crate::prelude::*;
 use crate::spec::{self, ApiType, Environment};
 use crate::tree::Node;
 use crate::validate::UsageError;

@@ -4,6 +4,7 @@
 //! `tests/json_matches_serde.rs` checks the report's text against serde's.
 
 use crate::messages::push_num;
+use crate::prelude::*;
 use crate::report::{Issue, Param, Report};
 use crate::spec::{self, ApiType, Options, API_TYPES, ENVIRONMENTS};
 

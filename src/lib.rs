@@ -1,8 +1,27 @@
 //! # billcom-connection
 //!
 //! The Bill.com connection form as data ([`spec`]), one validator over it
-//! ([`validate()`]), and, when compiled for `wasm32`, the JS API in `src/wasm/`.
-//! The same crate builds natively, so a backend runs the very same rules.
+//! ([`validate()`]). It knows nothing of JS: the browser module is the `wasm/`
+//! workspace member, which depends on this crate; a backend uses it natively and
+//! runs the very same rules.
+
+// No std on wasm32: the module then carries no panic machinery (and with it no
+// core::fmt); native builds (tests, the backend) are untouched.
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+#[cfg(target_arch = "wasm32")]
+extern crate alloc;
+#[cfg(not(target_arch = "wasm32"))]
+extern crate std as alloc;
+
+/// What std's prelude gives, for the no_std build (natively these are std's own).
+mod prelude {
+    pub use alloc::borrow::{Cow, ToOwned};
+    pub use alloc::format;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec;
+    pub use alloc::vec::Vec;
+}
 
 pub mod bill_api;
 pub mod connection_test;
@@ -10,7 +29,6 @@ pub mod form;
 pub mod http_view;
 pub mod json;
 pub mod messages;
-pub mod packed;
 pub mod report;
 pub mod schema;
 pub mod secret;
@@ -22,11 +40,3 @@ pub mod wire;
 pub use report::{Code, Issue, Param, Params, Report, Severity};
 pub use secret::Secret;
 pub use validate::{validate, validate_field, Entry, UsageError, Value};
-
-#[cfg(target_arch = "wasm32")]
-pub mod wasm;
-
-/// Talc instead of dlmalloc (Rust's default on wasm32): smaller and faster.
-#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
-#[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

@@ -7,6 +7,7 @@
 //! Built with `push_str` rather than `format!`: the `core::fmt` machinery is the
 //! largest thing a WASM module can pull in.
 
+use crate::prelude::*;
 use crate::report::Code;
 use crate::spec::Rule;
 

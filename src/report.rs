@@ -3,9 +3,9 @@
 //! Codes are a closed set ([`Code`]); messages come from one catalogue
 //! ([`crate::messages`]) and never contain a value the user typed.
 
+use crate::prelude::*;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
-use std::borrow::Cow;
 
 /// Every code a report item can carry. Closed: adding one is a breaking change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -28,6 +28,17 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code, in declaration order (the `.d.ts` test compares its union with it).
+    pub const ALL: [Code; 7] = [
+        Code::Required,
+        Code::TooShort,
+        Code::TooLong,
+        Code::InvalidFormat,
+        Code::InvalidOption,
+        Code::InvalidType,
+        Code::UnknownField,
+    ];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Code::Required => "required",

@@ -20,6 +20,7 @@
 //! Warnings (an email-shaped username, spaces around a password) never make
 //! settings invalid, so they are not in the schema; their `$comment` mentions them.
 
+use crate::prelude::*;
 use crate::spec::{self, ApiType, Field, Normalize, Options, Rule, API_TYPES, COMMON_FIELDS, ENVIRONMENTS, FIELDS};
 use crate::tree::Node;
 use crate::validate::{is_known_key, UsageError};

@@ -4,7 +4,8 @@
 //! dropped or cleared, and offers its text only through [`Secret::expose`], so a
 //! stray `{:?}` or log line cannot leak it.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 use zeroize::Zeroize;
 
 pub struct Secret(String);

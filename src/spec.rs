@@ -158,7 +158,7 @@ impl ApiType {
     }
 }
 
-impl std::ops::Deref for ApiType {
+impl core::ops::Deref for ApiType {
     type Target = ApiTypeInfo;
 
     fn deref(&self) -> &ApiTypeInfo {

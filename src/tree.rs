@@ -2,9 +2,9 @@
 //! HTTP view): keys keep their order, and it serializes with any serde serializer
 //! (`serde_json` natively, `serde-wasm-bindgen` or JSON text in the browser).
 
+use crate::prelude::*;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
-use std::borrow::Cow;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Node {

@@ -4,9 +4,9 @@
 //! reference backend), so both sides reach the very same verdict.
 
 use crate::messages;
+use crate::prelude::*;
 use crate::report::{Code, Issue, Param, Params, Report, Severity};
 use crate::spec::{self, ApiType, Field, Normalize, Options, Rule, API_TYPES, COMMON_FIELDS, ENVIRONMENTS};
-use std::borrow::Cow;
 
 /// A settings value as the caller handed it over, before any rule looks at it.
 ///
@@ -31,8 +31,8 @@ impl Drop for Value {
     }
 }
 
-impl std::fmt::Debug for Value {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Value {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Value::Missing => f.write_str("Missing"),
             Value::Text(s) => write!(f, "Text(<{} bytes>)", s.len()),
@@ -251,7 +251,7 @@ fn check(f: &'static Field, value: &Value, out: &mut Vec<Issue>) {
     // warnings only when there is no format error.
     let broken = f.rules.iter().copied().find(|r| !r.warns_only() && !passes(*r, v));
     let failing: &mut dyn Iterator<Item = Rule> = match broken {
-        Some(rule) => &mut std::iter::once(rule),
+        Some(rule) => &mut core::iter::once(rule),
         None => &mut f.rules.iter().copied().filter(|r| r.warns_only() && !passes(*r, v)),
     };
     for rule in failing {

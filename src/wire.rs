@@ -18,13 +18,13 @@
 
 use crate::json;
 use crate::messages;
+use crate::prelude::*;
 use crate::report::{Code, Issue, Param, Params, Report, Severity};
 use crate::secret::Secret;
 use crate::spec::{self, ApiType, Environment, COMMON_FIELDS};
 use crate::validate::{is_known_key, normalize as normalize_value, validate, Entry, Value};
+use core::fmt;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use std::borrow::Cow;
-use std::fmt;
 use zeroize::Zeroizing;
 
 /// A JSON value as a submission holds it. Strings are zeroized on drop.
@@ -46,7 +46,7 @@ impl Json {
     fn into_value(self) -> Value {
         match self {
             Json::Null => Value::Missing,
-            Json::Text(mut s) => Value::Text(std::mem::take(&mut *s)),
+            Json::Text(mut s) => Value::Text(core::mem::take(&mut *s)),
             Json::Bool => Value::NotText("boolean"),
             Json::Number => Value::NotText("number"),
             Json::Array(_) => Value::NotText("array"),

@@ -13,7 +13,9 @@ import init, {
   type SubmitResult,
   type TestResult,
   type ValidationReport,
+  type UsageErrorCode,
 } from "billcom-connection";
+import initValidate, { validate as validateOnly, formSpec as formSpecOnly, type ValidationReport as Report2 } from "billcom-connection/validate";
 
 async function main(): Promise<void> {
   await init();
@@ -39,6 +41,15 @@ async function main(): Promise<void> {
   }
   const tested: TestResult = await form.test("/api/connections/test", { timeoutMs: 5000 });
   void [secret, code, items, setItems, filled, mode, tested];
+
+  await initValidate();
+  const lean: Report2 = validateOnly({ apiType: "partner" });
+  const leanFields: FieldSpec[] = formSpecOnly("partner").fields;
+  const freed: UsageErrorCode = "form_freed";
+  const early: UsageErrorCode = "not_initialized";
+  void [lean, leanFields, freed, early];
+  // @ts-expect-error the validate entry has no form
+  import("billcom-connection/validate").then((m) => m.ConnectionForm);
 
   // @ts-expect-error an API type id that does not exist
   formSpec("ap-ar-v4");

@@ -1,0 +1,119 @@
+// Nothing a caller does may poison the module: 10^6 calls of each misuse, then
+// `validate` still works and WASM memory stays flat. (The module imports nothing
+// and has no table of JS values: no JS exception can cross a Rust frame.)
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import * as validateOnly from "billcom-connection/validate";
+import { ConnectionForm, initSync, validate } from "billcom-connection";
+
+const M = 1_000_000;
+const exports = initSync({ module: readFileSync(new URL("../../pkg/billcom_connection_bg.wasm", import.meta.url)) });
+const memory = () => exports.memory.buffer.byteLength;
+const VALID = { name: "n", apiType: "spend-expense", environment: "sandbox", apiToken: "t" };
+
+function stillWorks() {
+  assert.deepEqual(validate(VALID), { valid: true, errors: [] });
+  assert.equal(validate({ ...VALID, apiToken: "a b" }).errors[0].code, "invalid_format");
+}
+
+function times(n, fn) {
+  for (let i = 0; i < n; i++) fn(i);
+}
+
+test("calling before init throws not_initialized (and init then works)", () => {
+  assert.throws(() => validateOnly.validate(VALID), { code: "not_initialized" });
+  assert.throws(() => validateOnly.formSpec("partner"), { code: "not_initialized" });
+  validateOnly.initSync({ module: readFileSync(new URL("../../pkg/validate_bg.wasm", import.meta.url)) });
+  assert.deepEqual(validateOnly.validate(VALID), { valid: true, errors: [] });
+  assert.equal(typeof validateOnly.ConnectionForm, "undefined", "the validate entry has no form");
+});
+
+test(`a freed form throws form_freed, ${M.toLocaleString("en")} times per method`, () => {
+  const form = new ConnectionForm({ apiType: "partner" });
+  form.set("password", "pw-secret");
+  form.free();
+  form.free(); // idempotent
+  stillWorks();
+  const before = memory();
+  for (const call of [() => form.set("name", "x"), () => form.apiType, () => form.values(), () => form.validate(), () => form.secretsFilled()]) {
+    times(M, () => {
+      try {
+        call();
+        assert.fail("should throw");
+      } catch (e) {
+        if (e.code !== "form_freed") throw e;
+      }
+    });
+  }
+  assert.throws(() => form.submit("/x"), (e) => e instanceof Error && e.code === "form_freed");
+  assert.equal(memory(), before);
+  stillWorks();
+});
+
+test(`${M.toLocaleString("en")} getters that throw, hostile Proxies and non-objects: memory flat`, () => {
+  const getter = Object.defineProperty({ ...VALID }, "apiToken", { get() { throw new Error("no"); }, enumerable: true });
+  const trap = new Proxy({}, { ownKeys() { throw new Error("x"); } });
+  validate(getter);
+  const before = memory();
+  times(M, (i) => {
+    if (i % 3 === 0) assert.equal(validate(getter).errors[0].code, "invalid_type");
+    else assert.throws(() => validate(i % 3 === 1 ? trap : 42), { code: "invalid_argument" });
+  });
+  assert.equal(memory(), before);
+  stillWorks();
+});
+
+test(`${M.toLocaleString("en")} inputs with U+FFFD and lone surrogates: memory flat`, () => {
+  validate({ ...VALID, name: "\ufffd" });
+  const before = memory();
+  times(M, (i) => {
+    const r = validate({ ...VALID, name: i % 2 ? "a\ufffd" : "a\ud800" });
+    assert.equal(r.valid, i % 2 === 1);
+  });
+  assert.equal(memory(), before);
+  stillWorks();
+});
+
+test(`${M.toLocaleString("en")} forms made and freed, and forms only dropped: memory flat`, () => {
+  times(1000, () => new ConnectionForm({ apiType: "ap-ar-v3" }).free());
+  const before = memory();
+  times(M, () => {
+    const f = new ConnectionForm({ apiType: "ap-ar-v3" });
+    f.set("password", "pw");
+    f.free();
+  });
+  assert.equal(memory(), before);
+  stillWorks();
+});
+
+test("free() during a submit, a million times: the request resolves, nothing breaks", async () => {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => setTimeout(() => { res.writeHead(201, { "content-type": "application/json" }); res.end('{"id":"c1"}'); }, 50));
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    const form = new ConnectionForm({ apiType: "spend-expense" });
+    for (const [k, v] of Object.entries(VALID)) form.set(k, v);
+    const pending = form.submit(`http://127.0.0.1:${server.address().port}/api/connections`);
+    times(M, () => form.free());
+    const result = await pending;
+    assert.equal(result.ok, true);
+    assert.throws(() => form.mode, { code: "form_freed" });
+    stillWorks();
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
+test("stateless validate leaves no copy of the strings it read in WASM memory", () => {
+  const secret = "Zz-Secret-Left-Behind-42";
+  validate({ ...VALID, apiToken: secret, password: secret });
+  validateOnly.validate({ ...VALID, apiToken: secret });
+  const bytes = new Uint8Array(exports.memory.buffer);
+  const needle = Buffer.from(secret);
+  assert.equal(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(needle), -1);
+});

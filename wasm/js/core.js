@@ -1,0 +1,390 @@
+// The JS half of the boundary (the Rust half is wasm/src/io.rs). Bundled into each
+// entry (scripts/build.sh), so each entry has its own instance and state.
+//
+// The module imports nothing and exports functions of numbers. This file reads
+// the caller's values (never trusting them: Proxies, getters, revoked objects,
+// lone surrogates), writes them into the module's IO block (the strings with one
+// encodeInto, then tags and lengths as u32 words), calls in, and turns the compact
+// findings that come back into fresh report items, from templates whose JSON text
+// the module wrote once. No JS value, callback or exception ever enters the
+// module, so nothing a caller does can leave it half-way through a call.
+
+/** Must equal wasm/src/io.rs (tests/js/boundary.test.mjs compares them). */
+export const L = {
+  KEY_TEXT: 0x100,
+  KEY_BAD: 0x101,
+  KEY_ID: 0x102,
+  TAG_STRING: 0,
+  TAG_MISSING: 1,
+  TAG_BAD_UNICODE: 2,
+  TAG_NOT_TEXT: 3,
+  ENTRY_WORDS: 4,
+  FINDING_TEMPLATE: 0,
+  FINDING_INLINE: 1,
+  ERR_UNKNOWN_API_TYPE: -1,
+  ERR_UNKNOWN_FIELD: -2,
+  ERR_INVALID_ARGUMENT: -3,
+  ERR_FORM_FREED: -4,
+  PAYLOAD_INVALID: -16,
+  NOT_TEXT: ["number", "boolean", "bigint", "symbol", "function", "array", "object", "unreadable"],
+};
+/** The codes of ERR_UNKNOWN_API_TYPE, ERR_UNKNOWN_FIELD, ERR_INVALID_ARGUMENT. */
+const USAGE = ["unknown_api_type", "unknown_field", "invalid_argument"];
+const NONE = 0xffffffff; // an index that names nothing: the module answers with the usage error
+const T_NUMBER = L.TAG_NOT_TEXT;
+const T_BOOLEAN = L.TAG_NOT_TEXT + 1;
+const T_BIGINT = L.TAG_NOT_TEXT + 2;
+const T_SYMBOL = L.TAG_NOT_TEXT + 3;
+const T_FUNCTION = L.TAG_NOT_TEXT + 4;
+const T_ARRAY = L.TAG_NOT_TEXT + 5;
+const T_OBJECT = L.TAG_NOT_TEXT + 6;
+const T_UNREADABLE = L.TAG_NOT_TEXT + 7;
+
+/** The module's exports, once initialized. */
+export let wasm = null;
+let memory = null;
+let u8 = new Uint8Array(0);
+let u32 = new Uint32Array(0);
+let DESC = 0; // where the module keeps the block's [address, size]
+let IO = 0; // the block's address
+let CAP = 0; // its size in bytes
+/** `{ fields: { id: "" } in table order, usage: { code: message }, apiTypes: [ids] }`, from the module. */
+export let cat = null;
+/** Field id -> index in the module's field table; API type id -> index. */
+export const FIELD = new Map();
+export const API = new Map();
+const templates = [];
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+// ------------------------------------------------------------------ errors
+
+function coded(Kind, code, message) {
+  const e = new Kind(message);
+  e.code = code;
+  return e;
+}
+
+/** The Error for a negative answer of the module (or a wrapper-side misuse). */
+export function usage(n) {
+  if (n === L.ERR_FORM_FREED) return coded(Error, "form_freed", "this ConnectionForm was freed (free() was called)");
+  const code = USAGE[-n - 1] ?? "invalid_argument";
+  return coded(code === "invalid_argument" ? TypeError : RangeError, code, cat.usage[code]);
+}
+
+/** The exports, or a coded Error when neither init() nor initSync() has run. */
+export function need() {
+  if (wasm === null) throw coded(Error, "not_initialized", "billcom-connection is not initialized: call init() or initSync() first");
+  return wasm;
+}
+
+// -------------------------------------------------------------------- init
+
+function setup(instance) {
+  wasm = instance.exports;
+  memory = wasm.memory;
+  DESC = wasm.bc_desc() >> 2;
+  views();
+  cat = JSON.parse(text(wasm.bc_catalogue()));
+  cat.apiTypes = apiTypes().map((t) => t.id);
+  cat.apiTypes.forEach((id, i) => API.set(id, i));
+  Object.keys(cat.fields).forEach((id, i) => FIELD.set(id, i));
+  return wasm;
+}
+
+/** Instantiates synchronously from a `WebAssembly.Module` or the module's bytes. */
+export function initSync(module) {
+  if (wasm !== null) return wasm;
+  if (module !== undefined && Object.getPrototypeOf(module) === Object.prototype) module = module.module;
+  if (!(module instanceof WebAssembly.Module)) module = new WebAssembly.Module(module);
+  return setup(new WebAssembly.Instance(module, {}));
+}
+
+/** Instantiates from a URL (default: the entry's .wasm beside it), Response, bytes or Module. */
+export async function init(input, defaultUrl) {
+  if (wasm !== null) return wasm;
+  if (input !== undefined && Object.getPrototypeOf(input) === Object.prototype) input = input.module_or_path;
+  if (input === undefined) input = defaultUrl();
+  if (typeof input === "string" || (typeof Request === "function" && input instanceof Request) || (typeof URL === "function" && input instanceof URL)) {
+    input = fetch(input);
+  }
+  input = await input;
+  let instance;
+  if (input instanceof WebAssembly.Module) {
+    instance = await WebAssembly.instantiate(input, {});
+  } else if (typeof Response === "function" && input instanceof Response) {
+    const wasmType = (input.headers.get("Content-Type") || "").toLowerCase().startsWith("application/wasm");
+    if (wasmType && typeof WebAssembly.instantiateStreaming === "function") {
+      instance = (await WebAssembly.instantiateStreaming(input, {})).instance;
+    } else {
+      instance = (await WebAssembly.instantiate(await input.arrayBuffer(), {})).instance;
+    }
+  } else {
+    instance = (await WebAssembly.instantiate(input, {})).instance;
+  }
+  return wasm === null ? setup(instance) : wasm;
+}
+
+// ------------------------------------------------------------ the IO block
+
+/** Fresh views after memory grew (a grown memory detaches the old buffer), and
+ *  the block's current place (it moves when the module grows it). */
+function views() {
+  if (u8.byteLength === 0) {
+    u8 = new Uint8Array(memory.buffer);
+    u32 = new Uint32Array(memory.buffer);
+  }
+  IO = u32[DESC];
+  CAP = u32[DESC + 1];
+}
+
+function reserve(bytes) {
+  views();
+  if (bytes > CAP) {
+    if (wasm.bc_reserve(bytes) === 0) throw usage(L.ERR_INVALID_ARGUMENT); // out of memory
+    views();
+  }
+}
+
+/** `n` bytes of UTF-8 text the module wrote at the block's start (n < 0: misuse). */
+export function text(n) {
+  if (n < 0) throw usage(n);
+  views();
+  return decoder.decode(u8.subarray(IO, IO + n));
+}
+
+/** The block's first `n` bytes, copied out; then zeroed in WASM memory. */
+export function takeBytes(n) {
+  views();
+  const out = u8.slice(IO, IO + n);
+  u8.fill(0, IO, IO + n);
+  return out;
+}
+
+// ------------------------------------------------------- reading JS values
+
+const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** False when the string holds a lone surrogate (String.prototype.isWellFormed, or a regex where it is missing). */
+export let wellFormed = typeof "".isWellFormed === "function" ? (s) => s.isWellFormed() : (s) => !LONE.test(s);
+/** For tests: force the fallback of engines without isWellFormed. */
+export function useWellFormedFallback(on) {
+  wellFormed = on || typeof "".isWellFormed !== "function" ? (s) => !LONE.test(s) : (s) => s.isWellFormed();
+}
+
+/** The tag of a value that is not a string. */
+function tagOf(v) {
+  if (v === undefined || v === null) return L.TAG_MISSING;
+  switch (typeof v) {
+    case "number": return T_NUMBER;
+    case "boolean": return T_BOOLEAN;
+    case "bigint": return T_BIGINT;
+    case "symbol": return T_SYMBOL;
+    case "function": return T_FUNCTION;
+  }
+  try {
+    return Array.isArray(v) ? T_ARRAY : T_OBJECT;
+  } catch {
+    return T_OBJECT; // a revoked Proxy as a value
+  }
+}
+
+// The entries being written: key code, key text, tag, value text. Reused between
+// calls; the strings are dropped as soon as they are written.
+let N = 0;
+const K = [], KT = [], T = [], V = [];
+
+function push(key, keyText, tag, value) {
+  K[N] = key;
+  KT[N] = keyText;
+  T[N] = tag;
+  V[N] = value;
+  N++;
+}
+
+/** Adds one value under a key code (and key text). */
+export function pushValue(key, keyText, v) {
+  if (typeof v === "string") {
+    // A string built piecewise is a rope: reading one char flattens it in place, so
+    // the one encodeInto of all strings does not flatten it again on every call.
+    v.charCodeAt(0);
+    if (wellFormed(v)) push(key, keyText, L.TAG_STRING, v);
+    else push(key, keyText, L.TAG_BAD_UNICODE, "");
+  } else push(key, keyText, tagOf(v), "");
+}
+
+/** Adds one key of a settings object with its value. */
+function pushEntry(k, v, readable) {
+  const f = FIELD.get(k);
+  const key = f !== undefined ? f : wellFormed(k) ? L.KEY_TEXT : L.KEY_BAD;
+  const keyText = f !== undefined ? "" : k;
+  if (readable) pushValue(key, keyText, v);
+  else push(key, keyText, T_UNREADABLE, "");
+}
+
+export function begin() {
+  N = 0;
+}
+
+/** Forgets the pushed entries without writing them (a call that threw half-way). */
+export function discard() {
+  for (let i = 0; i < N; i++) KT[i] = V[i] = "";
+  N = 0;
+}
+
+/** Adds a settings object's own enumerable string keys; false when it cannot be read. */
+export function pushSettings(obj, skipKey) {
+  let keys;
+  try {
+    if (obj === null || typeof obj !== "object" || Array.isArray(obj)) return false;
+    keys = Object.keys(obj);
+  } catch {
+    return false; // a Proxy whose ownKeys trap throws, a revoked Proxy
+  }
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (k === skipKey) continue;
+    let v;
+    try {
+      v = obj[k];
+    } catch {
+      pushEntry(k, undefined, false); // a getter or get trap that throws
+      continue;
+    }
+    pushEntry(k, v, true);
+  }
+  return true;
+}
+
+/** Writes the pushed entries into the block; the byte offset of their words. */
+export function put() {
+  let units = 0;
+  for (let i = 0; i < N; i++) units += KT[i].length + V[i].length;
+  const words = 1 + L.ENTRY_WORDS * N;
+  try {
+    reserve(3 * units + 3 + 4 * words);
+  } catch (e) {
+    discard(); // out of memory: keep no reference to the caller's strings
+    throw e;
+  }
+  let s = "";
+  for (let i = 0; i < N; i++) {
+    s += KT[i];
+    s += V[i];
+  }
+  const written = s.length === 0 ? 0 : encoder.encodeInto(s, u8.subarray(IO, IO + CAP)).written;
+  const at = (written + 3) & ~3;
+  let p = (IO + at) >> 2;
+  u32[p++] = N;
+  for (let i = 0; i < N; i++) {
+    u32[p++] = K[i];
+    u32[p++] = KT[i].length;
+    u32[p++] = T[i];
+    u32[p++] = V[i].length;
+    KT[i] = V[i] = ""; // keep no reference to a caller's string (it may be a secret)
+  }
+  return at;
+}
+
+/** Writes one value (validateField, form.set): the byte offset of its words. */
+export function putValue(v) {
+  N = 0;
+  pushValue(L.KEY_TEXT, "", v);
+  return put();
+}
+
+// ------------------------------------------------------ reading the answers
+
+function cloneParams(p) {
+  const out = {};
+  for (const k in p) {
+    const v = p[k];
+    out[k] = Array.isArray(v) ? v.slice() : v;
+  }
+  return out;
+}
+
+/** A fresh item from a template (the caller may mutate it freely). */
+function make(t) {
+  const item = { field: t.field, code: t.code, severity: t.severity, message: t.message };
+  if (t.params !== undefined) item.params = cloneParams(t.params);
+  return item;
+}
+
+/** The `n` findings in the block, as fresh report items. */
+export function items(n) {
+  if (n < 0) throw usage(n);
+  views();
+  const p = IO >> 2;
+  const out = new Array(n);
+  let missing = null;
+  for (let i = 0; i < n; i++) {
+    const kind = u32[p + 2 + 3 * i], a = u32[p + 3 + 3 * i], b = u32[p + 4 + 3 * i];
+    if (kind === L.FINDING_TEMPLATE) {
+      const t = templates[a];
+      if (t !== undefined) out[i] = make(t);
+      else (missing ??= []).push(i, a);
+    } else {
+      out[i] = JSON.parse(decoder.decode(u8.subarray(IO + a, IO + a + b)))[0];
+    }
+  }
+  // Templates not seen before: fetched once each, after the findings are read
+  // (fetching writes into the block).
+  if (missing !== null) {
+    for (let j = 0; j < missing.length; j += 2) {
+      const a = missing[j + 1];
+      if (templates[a] === undefined) templates[a] = JSON.parse(text(wasm.bc_template(a)))[0];
+      out[missing[j]] = make(templates[a]);
+    }
+  }
+  return out;
+}
+
+/** Whether the findings in the block make a valid report (read before `items`). */
+export function validFlag() {
+  views();
+  return u32[IO >> 2] === 1;
+}
+
+/** `{ valid, errors }` from the `n` findings in the block. */
+export function report(n) {
+  if (n < 0) throw usage(n);
+  const valid = validFlag();
+  return { valid, errors: items(n) };
+}
+
+// --------------------------------------------------------------- the API
+
+let apiTypesText = null;
+
+export function apiTypes() {
+  const w = need();
+  apiTypesText ??= text(w.bc_api_types());
+  return JSON.parse(apiTypesText);
+}
+
+const specText = [];
+
+export function formSpec(apiType) {
+  const w = need();
+  if (typeof apiType !== "string") throw usage(L.ERR_INVALID_ARGUMENT);
+  const i = API.get(apiType);
+  if (i === undefined) throw usage(L.ERR_UNKNOWN_API_TYPE);
+  specText[i] ??= text(w.bc_form_spec(i));
+  return JSON.parse(specText[i]);
+}
+
+export function validate(settings) {
+  const w = need();
+  N = 0;
+  if (!pushSettings(settings)) throw usage(L.ERR_INVALID_ARGUMENT);
+  return report(w.bc_validate(put()));
+}
+
+export function validateField(apiType, fieldId, value) {
+  const w = need();
+  if (typeof apiType !== "string" || typeof fieldId !== "string") throw usage(L.ERR_INVALID_ARGUMENT);
+  const at = putValue(value);
+  return items(w.bc_validate_field(API.get(apiType) ?? NONE, FIELD.get(fieldId) ?? NONE, at));
+}
+
+export { NONE };

@@ -1,0 +1,104 @@
+//! The module's exports: one line each around [`State`]. wasm32 only.
+//!
+//! Every export returns a number: a length, a count or a handle (>= 0), or an
+//! `io::ERR_*` code (< 0) the wrapper turns into a coded `Error`.
+
+use crate::io::ERR_INVALID_ARGUMENT;
+use crate::State;
+use core::cell::RefCell;
+
+struct Global(RefCell<State>);
+
+// SAFETY: wasm32 without the atomics feature has one thread, and the module
+// imports nothing, so no export can run while another is running.
+unsafe impl Sync for Global {}
+
+static STATE: Global = Global(RefCell::new(State::new()));
+
+fn with(f: impl FnOnce(&mut State) -> i32) -> i32 {
+    match STATE.0.try_borrow_mut() {
+        Ok(mut s) => f(&mut s),
+        Err(_) => ERR_INVALID_ARGUMENT,
+    }
+}
+
+/// The block's address after growing it to at least `bytes` (0: out of memory).
+#[no_mangle]
+pub extern "C" fn bc_reserve(bytes: u32) -> u32 {
+    with(|s| s.reserve(bytes) as i32) as u32
+}
+
+#[no_mangle]
+pub extern "C" fn bc_desc() -> i32 {
+    with(State::desc)
+}
+
+#[no_mangle]
+pub extern "C" fn bc_catalogue() -> i32 {
+    with(State::catalogue)
+}
+
+#[no_mangle]
+pub extern "C" fn bc_template(i: u32) -> i32 {
+    with(|s| s.template(i))
+}
+
+#[no_mangle]
+pub extern "C" fn bc_api_types() -> i32 {
+    with(State::api_types)
+}
+
+#[no_mangle]
+pub extern "C" fn bc_form_spec(api: u32) -> i32 {
+    with(|s| s.form_spec(api))
+}
+
+#[no_mangle]
+pub extern "C" fn bc_validate(at: u32) -> i32 {
+    with(|s| s.validate(at))
+}
+
+#[no_mangle]
+pub extern "C" fn bc_validate_field(api: u32, field: u32, at: u32) -> i32 {
+    with(|s| s.validate_field(api, field, at))
+}
+
+#[cfg(feature = "form")]
+mod form_exports {
+    use super::with;
+    use crate::forms::Forms;
+
+    macro_rules! form_export {
+        ($($name:ident => $method:ident($($arg:ident),*);)*) => {$(
+            #[no_mangle]
+            pub extern "C" fn $name(h: u32 $(, $arg: u32)*) -> i32 {
+                with(|s| Forms::$method(s, h $(, $arg)*))
+            }
+        )*};
+    }
+
+    #[no_mangle]
+    pub extern "C" fn bc_form_new(api: u32) -> i32 {
+        with(|s| Forms::create(s, api))
+    }
+
+    #[no_mangle]
+    pub extern "C" fn bc_form_edit(at: u32) -> i32 {
+        with(|s| Forms::edit(s, at))
+    }
+
+    form_export! {
+        bc_form_free => free();
+        bc_form_set => set(field, at);
+        bc_form_set_api_type => set_api_type(api);
+        bc_form_api_type => api_type();
+        bc_form_mode => mode();
+        bc_form_id => id();
+        bc_form_values => values();
+        bc_form_secrets_filled => secrets_filled();
+        bc_form_validate => validate();
+        bc_form_clear_secrets => clear_secrets();
+        bc_form_payload => payload();
+        bc_form_saved => saved(at);
+    }
+}

@@ -1,0 +1,173 @@
+//! `ConnectionForm`'s state: a slab of [`FormState`]s addressed by handles. The JS
+//! class holds a handle; secrets stay in the `FormState` here (zeroized by it).
+//!
+//! A handle is `generation << 16 | (slot + 1)`: a freed slot is reused with the
+//! next generation, so a stale handle never reaches another form.
+
+use crate::io::{self, ERR_FORM_FREED, ERR_INVALID_ARGUMENT, PAYLOAD_INVALID};
+use crate::prelude::*;
+use crate::State;
+use billcom_connection::form::{FormState, Mode};
+use billcom_connection::json;
+use billcom_connection::spec::API_TYPES;
+use billcom_connection::validate::Value;
+
+const MAX_FORMS: usize = 0xFFFF;
+
+#[derive(Default)]
+pub struct Forms {
+    slots: Vec<(u16, Option<FormState>)>,
+}
+
+impl Forms {
+    pub const fn new() -> Self {
+        Forms { slots: Vec::new() }
+    }
+
+    /// How many forms are alive (for the leak tests).
+    pub fn live(&self) -> usize {
+        self.slots.iter().filter(|(_, f)| f.is_some()).count()
+    }
+
+    fn insert(&mut self, form: FormState) -> i32 {
+        let slot = match self.slots.iter().position(|(_, f)| f.is_none()) {
+            Some(i) => i,
+            None if self.slots.len() < MAX_FORMS => {
+                self.slots.push((0, None));
+                self.slots.len() - 1
+            }
+            None => return ERR_INVALID_ARGUMENT,
+        };
+        let Some(entry) = self.slots.get_mut(slot) else { return ERR_INVALID_ARGUMENT };
+        entry.0 = entry.0.wrapping_add(1) & 0x7FFF; // keeps handles positive as i32
+        entry.1 = Some(form);
+        ((u32::from(entry.0) << 16) | (slot as u32 + 1)) as i32
+    }
+
+    fn get(&mut self, h: u32) -> Option<&mut FormState> {
+        let slot = (h & 0xFFFF).checked_sub(1)? as usize;
+        match self.slots.get_mut(slot)? {
+            (gen, Some(form)) if u32::from(*gen) == h >> 16 => Some(form),
+            _ => None,
+        }
+    }
+
+    pub fn create(s: &mut State, api: u32) -> i32 {
+        let id = io::api_type_at(api).map_or("", |t| t.id);
+        match FormState::new(id) {
+            Ok(form) => s.forms.insert(form),
+            Err(e) => io::usage(e),
+        }
+    }
+
+    /// The saved connection's entries in the block, its id as the `KEY_ID` entry.
+    pub fn edit(s: &mut State, at: u32) -> i32 {
+        let Some(input) = io::read(&mut s.io, at) else { return ERR_INVALID_ARGUMENT };
+        let Some(id) = input.id.clone() else { return ERR_INVALID_ARGUMENT };
+        match FormState::edit(id, input.entries.clone()) {
+            Ok(form) => s.forms.insert(form),
+            Err(e) => io::usage(e),
+        }
+    }
+
+    pub fn free(s: &mut State, h: u32) -> i32 {
+        let slot = (h & 0xFFFF).checked_sub(1).map(|i| i as usize);
+        match slot.and_then(|i| s.forms.slots.get_mut(i)) {
+            Some((gen, form)) if u32::from(*gen) == h >> 16 && form.is_some() => {
+                *form = None; // FormState's secrets zeroize on drop
+                0
+            }
+            _ => ERR_FORM_FREED,
+        }
+    }
+
+    /// The value in the block; the field's findings out.
+    pub fn set(s: &mut State, h: u32, field: u32, at: u32) -> i32 {
+        let value = io::read_value(&mut s.io, at);
+        let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
+        let Some(value) = value else { return ERR_INVALID_ARGUMENT };
+        match form.set(io::field_id_at(field), value) {
+            Ok(items) => io::write_findings(&mut s.io, &mut s.templates, true, &items),
+            Err(e) => io::usage(e),
+        }
+    }
+
+    pub fn set_api_type(s: &mut State, h: u32, api: u32) -> i32 {
+        let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
+        match form.set_api_type(io::api_type_at(api).map_or("", |t| t.id)) {
+            Ok(()) => 0,
+            Err(e) => io::usage(e),
+        }
+    }
+
+    /// The index of the form's API type in `API_TYPES`.
+    pub fn api_type(s: &mut State, h: u32) -> i32 {
+        let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
+        let id = form.api_type().id;
+        API_TYPES.iter().position(|t| t.id == id).map_or(ERR_INVALID_ARGUMENT, |i| i as i32)
+    }
+
+    /// 0 in create mode, 1 in edit mode.
+    pub fn mode(s: &mut State, h: u32) -> i32 {
+        let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
+        i32::from(matches!(form.mode(), Mode::Edit { .. }))
+    }
+
+    /// The id text in the block (its length), or -1 in create mode.
+    pub fn id(s: &mut State, h: u32) -> i32 {
+        let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
+        match form.mode().clone() {
+            Mode::Edit { id } => s.io.put_text(&id),
+            Mode::Create => -1,
+        }
+    }
+
+    pub fn values(s: &mut State, h: u32) -> i32 {
+        let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
+        let text = json::object(&form.values());
+        s.io.put_text(&text)
+    }
+
+    pub fn secrets_filled(s: &mut State, h: u32) -> i32 {
+        let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
+        let text = json::flags(&form.secrets_filled());
+        s.io.put_text(&text)
+    }
+
+    pub fn validate(s: &mut State, h: u32) -> i32 {
+        let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
+        let report = form.validate();
+        io::write_findings(&mut s.io, &mut s.templates, report.valid, &report.errors)
+    }
+
+    pub fn clear_secrets(s: &mut State, h: u32) -> i32 {
+        let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
+        form.clear_secrets();
+        0
+    }
+
+    /// The request body's bytes in the block (their count; the wrapper copies them
+    /// out and zeroes the block at once), or `PAYLOAD_INVALID` with the findings.
+    pub fn payload(s: &mut State, h: u32) -> i32 {
+        let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
+        match form.payload() {
+            Ok(body) => s.io.put_text(&body), // `body` zeroizes when dropped
+            Err(report) => match io::write_findings(&mut s.io, &mut s.templates, false, &report.errors) {
+                n if n < 0 => n,
+                _ => PAYLOAD_INVALID,
+            },
+        }
+    }
+
+    /// After a 2xx save: the saved id as the block's one value (or not text: the
+    /// answer had no id, so only the secrets are cleared).
+    pub fn saved(s: &mut State, h: u32, at: u32) -> i32 {
+        let value = io::read_value(&mut s.io, at);
+        let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
+        match &value {
+            Some(Value::Text(id)) => form.saved(id.clone()),
+            _ => form.clear_secrets(),
+        }
+        0
+    }
+}

@@ -1,0 +1,204 @@
+//! The IO block's layout, natively: the wrapper's constants equal Rust's, and a
+//! block written by the documented layout decodes to the entries it describes (a
+//! wrong offset or tag on either side fails here or in tests/js/boundary.test.mjs).
+
+use billcom_connection::spec::FIELDS;
+use billcom_connection::validate::{self, Entry, Value};
+use billcom_connection_wasm::io::{self, *};
+use billcom_connection_wasm::State;
+
+/// `NAME: value` pairs of `export const L = { ... }` in wasm/js/core.js.
+fn js_constants() -> Vec<(String, String)> {
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/js/core.js")).unwrap();
+    let start = src.find("export const L = {").expect("core.js declares L") + "export const L = {".len();
+    let body = &src[start..start + src[start..].find("\n};").unwrap()];
+    body.lines()
+        .filter_map(|l| l.trim().trim_end_matches(',').split_once(": "))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+fn num(v: &str) -> i64 {
+    match v.strip_prefix("0x") {
+        Some(hex) => i64::from_str_radix(hex, 16).unwrap(),
+        None => v.parse().unwrap(),
+    }
+}
+
+#[test]
+fn the_wrapper_uses_the_same_constants() {
+    let want: [(&str, i64); 15] = [
+        ("KEY_TEXT", KEY_TEXT.into()),
+        ("KEY_BAD", KEY_BAD.into()),
+        ("KEY_ID", KEY_ID.into()),
+        ("TAG_STRING", TAG_STRING.into()),
+        ("TAG_MISSING", TAG_MISSING.into()),
+        ("TAG_BAD_UNICODE", TAG_BAD_UNICODE.into()),
+        ("TAG_NOT_TEXT", TAG_NOT_TEXT.into()),
+        ("ENTRY_WORDS", ENTRY_WORDS as i64),
+        ("FINDING_TEMPLATE", FINDING_TEMPLATE.into()),
+        ("FINDING_INLINE", FINDING_INLINE.into()),
+        ("ERR_UNKNOWN_API_TYPE", ERR_UNKNOWN_API_TYPE.into()),
+        ("ERR_UNKNOWN_FIELD", ERR_UNKNOWN_FIELD.into()),
+        ("ERR_INVALID_ARGUMENT", ERR_INVALID_ARGUMENT.into()),
+        ("ERR_FORM_FREED", ERR_FORM_FREED.into()),
+        ("PAYLOAD_INVALID", PAYLOAD_INVALID.into()),
+    ];
+    let js = js_constants();
+    for (k, v) in want {
+        let got = js.iter().find(|(n, _)| n == k).unwrap_or_else(|| panic!("core.js lacks {k}"));
+        assert_eq!(num(&got.1), v, "{k}");
+    }
+    let not_text = &js.iter().find(|(n, _)| n == "NOT_TEXT").expect("NOT_TEXT").1;
+    let names: Vec<String> = NOT_TEXT.iter().map(|n| format!("\"{n}\"")).collect();
+    assert_eq!(not_text, &format!("[{}]", names.join(", ")));
+    // The wrapper's USAGE list maps -1, -2, -3 to these codes.
+    let usage =
+        [UsageErrorCode(ERR_UNKNOWN_API_TYPE), UsageErrorCode(ERR_UNKNOWN_FIELD), UsageErrorCode(ERR_INVALID_ARGUMENT)];
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/js/core.js")).unwrap();
+    let want = format!(
+        "const USAGE = [{}];",
+        usage.iter().map(|c| format!("\"{}\"", c.name())).collect::<Vec<_>>().join(", ")
+    );
+    assert!(src.contains(&want), "core.js must declare {want}");
+    let cat = io::catalogue_json();
+    for c in usage {
+        assert!(cat.contains(&format!("\"{}\":", c.name())), "{cat}");
+    }
+}
+
+/// The usage error an `ERR_*` answer stands for.
+#[derive(Clone, Copy)]
+struct UsageErrorCode(i32);
+
+impl UsageErrorCode {
+    fn name(self) -> &'static str {
+        use billcom_connection::validate::UsageError::*;
+        let e = [UnknownApiType, UnknownField, InvalidArgument]
+            .into_iter()
+            .find(|e| io::usage(e.clone()) == self.0)
+            .unwrap();
+        e.code()
+    }
+}
+
+/// One entry to write: key (a field id, another key, or a lone-surrogate key) and value.
+enum Key<'a> {
+    Field(&'a str),
+    Text(&'a str),
+    Bad(&'a str),
+}
+
+/// Writes a block exactly as core.js does: the strings from byte 0, then the words.
+fn write(state: &mut State, entries: &[(Key, Option<&str>, u32)]) -> u32 {
+    let mut text = String::new();
+    let mut words = vec![entries.len() as u32];
+    for (key, value, tag) in entries {
+        let (code, key_text) = match key {
+            Key::Field(id) => (FIELDS.iter().position(|f| f.id == *id).unwrap() as u32, ""),
+            Key::Text(t) => (KEY_TEXT, *t),
+            Key::Bad(t) => (KEY_BAD, *t),
+        };
+        text.push_str(key_text);
+        let v = value.unwrap_or("");
+        text.push_str(v);
+        let units = |s: &str| s.encode_utf16().count() as u32;
+        words.extend([code, units(key_text), *tag, units(v)]);
+    }
+    let at = (text.len() + 3) & !3;
+    assert_ne!(state.reserve((at + 4 * words.len()) as u32), 0);
+    let bytes: Vec<u8> = text.bytes().chain(std::iter::repeat(0).take(at - text.len())).collect();
+    let wbytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    state.io.bytes_mut()[..at].copy_from_slice(&bytes);
+    state.io.bytes_mut()[at..at + wbytes.len()].copy_from_slice(&wbytes);
+    at as u32
+}
+
+#[test]
+fn a_block_decodes_to_the_entries_it_describes() {
+    let mut s = State::new();
+    let at = write(
+        &mut s,
+        &[
+            (Key::Field("name"), Some("Ops é😀"), TAG_STRING),
+            (Key::Field("apiType"), Some("spend-expense"), TAG_STRING),
+            (Key::Field("environment"), None, TAG_MISSING),
+            (Key::Field("apiToken"), None, TAG_NOT_TEXT + 5),
+            (Key::Text("devkey"), Some("x"), TAG_STRING),
+            (Key::Bad("k\u{FFFD}"), None, TAG_BAD_UNICODE),
+        ],
+    );
+    let input = io::read(&mut s.io, at).expect("well formed");
+    let got: Vec<(String, Value)> = input.entries.iter().map(|e| (e.key.clone(), e.value.clone())).collect();
+    assert_eq!(
+        got,
+        [
+            ("name".into(), Value::Text("Ops é😀".into())),
+            ("apiType".into(), Value::Text("spend-expense".into())),
+            ("environment".into(), Value::Missing),
+            ("apiToken".into(), Value::NotText("array")),
+            ("devkey".into(), Value::Text("x".into())),
+            ("k?".into(), Value::InvalidUnicode),
+        ]
+    );
+    // What was read is zeroed.
+    assert!(s.io.bytes()[..at as usize + 4 * 25].iter().all(|&b| b == 0));
+}
+
+#[test]
+fn a_wrong_offset_or_length_is_rejected_not_misread() {
+    let mut s = State::new();
+    let entries = [(Key::Field("name"), Some("Ops"), TAG_STRING), (Key::Text("x"), Some("yy"), TAG_STRING)];
+    let at = write(&mut s, &entries);
+    assert!(io::read(&mut s.io, at + 1).is_none(), "unaligned");
+    let at = write(&mut s, &entries);
+    assert!(io::read(&mut s.io, at + 4).map_or(true, |i| i.entries.len() != 2), "shifted");
+    let at = write(&mut s, &entries);
+    s.io.words_mut()[at as usize / 4 + 4] = 99; // value units past the text
+    assert!(io::read(&mut s.io, at).is_none());
+    let at = write(&mut s, &entries);
+    s.io.words_mut()[at as usize / 4 + 3] = 99; // unknown tag
+    assert!(io::read(&mut s.io, at).is_none());
+    let at = write(&mut s, &entries);
+    s.io.words_mut()[at as usize / 4] = 1_000_000; // more entries than the block holds
+    assert!(io::read(&mut s.io, at).is_none());
+}
+
+#[test]
+fn findings_name_templates_whose_text_is_the_report_item() {
+    let mut s = State::new();
+    let at = write(
+        &mut s,
+        &[
+            (Key::Field("apiType"), Some("partner"), TAG_STRING),
+            (Key::Field("name"), Some(""), TAG_STRING),
+            (Key::Text("extra"), Some("1"), TAG_STRING),
+        ],
+    );
+    let n = s.validate(at);
+    let want =
+        validate::validate(&[Entry::text("apiType", "partner"), Entry::text("name", ""), Entry::text("extra", "1")]);
+    assert_eq!(n as usize, want.errors.len());
+    let words: Vec<u32> = (0..2 + 3 * n as usize).map(|i| s.io.word(i).unwrap()).collect();
+    assert_eq!(words[0], u32::from(want.valid));
+    let mut inline = Vec::new();
+    let mut template_ids = Vec::new();
+    for i in 0..n as usize {
+        let (kind, a, b) = (words[2 + 3 * i], words[3 + 3 * i], words[4 + 3 * i]);
+        match kind {
+            FINDING_TEMPLATE => template_ids.push((i, a)),
+            FINDING_INLINE => {
+                inline.push((i, String::from_utf8(s.io.bytes()[a as usize..(a + b) as usize].to_vec()).unwrap()))
+            }
+            k => panic!("kind {k}"),
+        }
+    }
+    for (i, text) in inline {
+        assert_eq!(text, billcom_connection::json::issues(&want.errors[i..=i]));
+    }
+    for (i, t) in template_ids {
+        let len = s.template(t);
+        let text = std::str::from_utf8(&s.io.bytes()[..len as usize]).unwrap().to_owned();
+        assert_eq!(text, billcom_connection::json::issues(&want.errors[i..=i]));
+    }
+}
