@@ -16,6 +16,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Json;
 use billcom_connection::{spec, Issue, Param};
 use http_body_util::BodyExt;
 use serde::Serialize;
@@ -95,7 +96,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        json(self.status, &ErrorBody { message: self.message, code: self.code, errors: &self.errors })
+        (self.status, Json(ErrorBody { message: self.message, code: self.code, errors: &self.errors })).into_response()
     }
 }
 
@@ -104,26 +105,6 @@ impl From<StoreError> for ApiError {
         // StoreError messages hold no user data and no secret.
         tracing::error!(error = %e, "storage failure");
         ApiError::internal()
-    }
-}
-
-/// A JSON response; a serialization failure (not expected) becomes a 500.
-pub fn json<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response {
-    match serde_json::to_vec(value) {
-        Ok(body) => {
-            let mut res = (status, body).into_response();
-            res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            res
-        }
-        Err(_) => {
-            let mut res = (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                r#"{"message":"The server could not encode its answer.","errors":[]}"#,
-            )
-                .into_response();
-            res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            res
-        }
     }
 }
 
@@ -326,7 +307,7 @@ fn stale(current: i64) -> Response {
 }
 
 fn saved(status: StatusCode, c: &SavedConnection) -> Response {
-    let mut res = json(status, c);
+    let mut res = (status, Json(c)).into_response();
     if let Some(tag) = etag(c.version) {
         res.headers_mut().insert(header::ETAG, tag);
     }
@@ -374,7 +355,7 @@ fn page_query(query: Option<&str>) -> Result<(usize, Option<Cursor>), ApiError> 
 pub async fn list(State(state): State<Shared>, uri: axum::http::Uri) -> Result<Response, ApiError> {
     let (limit, cursor) = page_query(uri.query())?;
     let page = blocking(&state, move |s| s.list_page(cursor, limit)).await?;
-    let mut res = json(StatusCode::OK, &page.items);
+    let mut res = (StatusCode::OK, Json(&page.items)).into_response();
     if let Some(next) = page.next {
         let link = format!("</api/connections?limit={limit}&cursor={}>; rel=\"next\"", next.encode());
         if let Ok(v) = HeaderValue::from_str(&link) {
@@ -519,7 +500,7 @@ async fn run_test(state: &Shared, creds: Credentials, key: [u8; 32], id: Option<
         duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         "connection test"
     );
-    json(StatusCode::OK, &result)
+    (StatusCode::OK, Json(&result)).into_response()
 }
 
 /// `POST /api/connections/test`: tests an unsaved form (the same body as a

@@ -133,18 +133,6 @@ impl Credentials {
             Source::Session => session.map_or("", Secret::expose),
         }
     }
-
-    /// Feeds what identifies "a set of credentials" for the rate limiter to
-    /// `hasher`: API type, environment, the value BILL's limits count by (the
-    /// developer key, app key or token: `bill_api::Protocol::limited_by`), and the
-    /// username.
-    pub fn hash_identity<H: std::hash::Hasher>(&self, hasher: &mut H) {
-        use std::hash::Hash;
-        self.api_type.id.hash(hasher);
-        self.environment.hash(hasher);
-        self.field(bill_api::protocol(self.api_type).limited_by).hash(hasher);
-        self.setting("username").hash(hasher);
-    }
 }
 
 /// Why an exchange produced no usable answer.

@@ -120,7 +120,7 @@ type HmacSha256 = Hmac<Sha256>;
 
 fn hmac(key: &[u8]) -> HmacSha256 {
     // HMAC takes a key of any length, so this cannot fail.
-    <HmacSha256 as hmac::KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC accepts any key length"))
+    <HmacSha256 as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC accepts any key length"))
 }
 
 impl Fingerprints {

@@ -108,7 +108,7 @@ async fn fallback(State(state): State<RouterState>, req: Request) -> Response {
     if is_api(path) {
         return api::ApiError::new(StatusCode::NOT_FOUND, "No such API endpoint.").into_response();
     }
-    statics::serve(&state.roots, req.method(), path).await
+    statics::serve(&state.roots, req).await
 }
 
 /// Adds the security headers and logs one line per request: method, path (never

@@ -1,13 +1,23 @@
-//! The demo's static files: `<static>/www/` at `/` and `<static>/pkg/` at `/pkg/`.
+//! The demo's static files: `<static>/www/` at `/` and `<static>/pkg/` at `/pkg/`,
+//! served by tower-http's [`ServeDir`] behind a small guard.
 //!
-//! A request path is percent-decoded and split into segments; `..`, `.`, empty
-//! segments, backslashes, NUL and dot-files are refused, and the resolved file
-//! must still lie under its root after symlinks are followed.
+//! The guard percent-decodes the path and refuses `..`, `.`, empty segments,
+//! backslashes, colons, NUL and dot-files; the file must exist and, once symlinks
+//! are followed, still lie under its root (`ServeDir` follows symlinks anywhere).
+//! Then `ServeDir` sends it: content type from the extension, `Last-Modified`,
+//! `If-Modified-Since`, ranges, `HEAD`. The guard adds a strong `ETag` (mtime and
+//! size, as nginx does) and answers a matching `If-None-Match` with `304`, so a
+//! page load revalidates the `.wasm` instead of downloading it again
+//! (`Cache-Control: no-cache`: the demo changes with every build).
 
 use axum::body::Body;
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+use tower::ServiceExt;
+use tower_http::services::ServeDir;
 
 #[derive(Clone, Debug)]
 pub struct StaticRoots {
@@ -31,106 +41,119 @@ fn not_found() -> Response {
     plain(StatusCode::NOT_FOUND, "Not found\n")
 }
 
-pub fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("html" | "htm") => "text/html; charset=utf-8",
-        Some("js" | "mjs") => "text/javascript; charset=utf-8",
-        Some("css") => "text/css; charset=utf-8",
-        Some("wasm") => "application/wasm",
-        Some("json" | "map") => "application/json",
-        Some("svg") => "image/svg+xml",
-        Some("png") => "image/png",
-        Some("ico") => "image/x-icon",
-        Some("txt" | "md") => "text/plain; charset=utf-8",
-        Some("ts") => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
-    }
-}
-
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Percent-decodes a path; `None` if malformed or not UTF-8.
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            let hi = hex(*bytes.get(i + 1)?)?;
-            let lo = hex(*bytes.get(i + 2)?)?;
-            out.push(hi << 4 | lo);
-            i += 3;
-        } else {
-            out.push(b);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 /// The safe relative segments of a request path under a root, or `None`.
 /// A trailing slash (or the root itself) means `index.html`.
 pub fn segments(rest: &str) -> Option<Vec<String>> {
-    let decoded = percent_decode(rest)?;
-    let mut out = Vec::new();
+    // A `%` must start an escape (percent_encoding would keep `%zz` as text).
+    let escapes_ok =
+        rest.split('%').skip(1).all(|s| s.get(..2).is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit())));
+    if !escapes_ok {
+        return None;
+    }
+    let decoded = percent_encoding::percent_decode_str(rest).decode_utf8().ok()?;
     let mut parts: Vec<&str> = decoded.split('/').collect();
-    if parts.last() == Some(&"") {
+    let index = parts.len() > 1 && parts.last() == Some(&"");
+    if index || decoded.is_empty() {
         parts.pop();
-        out.push(String::new()); // marker, replaced below
     }
     let mut segs = Vec::new();
     for p in parts {
-        if p.is_empty() || p.starts_with('.') || p.contains(['\\', '\0']) || p.contains(':') {
+        if p.is_empty() || p.starts_with('.') || p.contains(['\\', '\0', ':']) {
             return None;
         }
         segs.push(p.to_owned());
     }
-    if !out.is_empty() || segs.is_empty() {
+    if index || segs.is_empty() {
         segs.push("index.html".to_owned());
     }
     Some(segs)
 }
 
-/// Resolves and reads one file; anything odd is a 404.
-pub async fn serve(roots: &StaticRoots, method: &Method, path: &str) -> Response {
-    if method != Method::GET && method != Method::HEAD {
+/// The strong validator of a file: its modification time (ns) and size.
+fn etag_of(meta: &std::fs::Metadata) -> Option<HeaderValue> {
+    let mtime = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos();
+    HeaderValue::from_str(&format!("\"{mtime:x}-{:x}\"", meta.len())).ok()
+}
+
+/// Whether `If-None-Match` names `etag` (or is `*`); weak comparison, as RFC 9110
+/// asks for this header.
+fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> Option<bool> {
+    let mut values = headers.get_all(header::IF_NONE_MATCH).iter().peekable();
+    values.peek()?;
+    let want = etag.as_bytes();
+    Some(values.filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|t| {
+        let t = t.trim();
+        t == "*" || t.strip_prefix("W/").unwrap_or(t).as_bytes() == want
+    }))
+}
+
+/// Resolves one file under its root and lets `ServeDir` send it; anything odd is a 404.
+pub async fn serve(roots: &StaticRoots, req: Request) -> Response {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
         let mut res = plain(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed\n");
         res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         return res;
     }
+    let path = req.uri().path();
     let (root, rest) = match path.strip_prefix("/pkg/") {
         Some(rest) => (&roots.pkg, rest),
         None => (&roots.www, path.strip_prefix('/').unwrap_or(path)),
     };
     let Some(segs) = segments(rest) else { return not_found() };
+    let Ok(uri) = Uri::builder().path_and_query(format!("/{rest}")).build() else { return not_found() };
     let root = root.clone();
-    let found = tokio::task::spawn_blocking(move || -> Option<(PathBuf, Vec<u8>)> {
+    let found = tokio::task::spawn_blocking(move || -> Option<(PathBuf, Option<HeaderValue>)> {
         let root = std::fs::canonicalize(&root).ok()?;
         let mut candidate = root.clone();
         candidate.extend(&segs);
         let real = std::fs::canonicalize(&candidate).ok()?;
-        if !real.starts_with(&root) || !real.is_file() {
+        let meta = std::fs::metadata(&real).ok()?;
+        if !real.starts_with(&root) || !meta.is_file() {
             return None;
         }
-        let data = std::fs::read(&real).ok()?;
-        Some((real, data))
+        Some((root, etag_of(&meta)))
     })
     .await
     .ok()
     .flatten();
-    let Some((real, data)) = found else { return not_found() };
-    let mut res = Response::new(Body::from(data));
+    let Some((root, etag)) = found else { return not_found() };
+
+    let (mut parts, body) = req.into_parts();
+    if let Some(etag) = &etag {
+        match none_match(&parts.headers, etag) {
+            Some(true) => {
+                let mut res = StatusCode::NOT_MODIFIED.into_response();
+                res.headers_mut().insert(header::ETAG, etag.clone());
+                res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+                return res;
+            }
+            // RFC 9110 13.1.3: with If-None-Match, If-Modified-Since is ignored.
+            Some(false) => {
+                parts.headers.remove(header::IF_MODIFIED_SINCE);
+            }
+            None => {}
+        }
+    }
+    parts.uri = uri;
+    let req = Request::from_parts(parts, body);
+    let Ok(res) = ServeDir::new(root).oneshot(req).await;
+    let mut res = res.map(Body::new);
+    if res.status() == StatusCode::NOT_FOUND {
+        return not_found();
+    }
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&real)));
-    // The demo changes with every build; always revalidate.
+    if let Some(etag) = etag {
+        h.insert(header::ETAG, etag);
+    }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Some(ct) = h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
+        // mime_guess gives bare `text/*`; the files are UTF-8.
+        if ct.starts_with("text/") && !ct.contains("charset") {
+            if let Ok(v) = HeaderValue::from_str(&format!("{ct}; charset=utf-8")) {
+                h.insert(header::CONTENT_TYPE, v);
+            }
+        }
+    }
     res
 }
 
@@ -151,8 +174,10 @@ mod tests {
             "a\\b",
             "%00",
             "%zz",
+            "%2",
             "%c3%28",
             "C:x",
+            "/",
         ] {
             assert_eq!(segments(bad), None, "{bad}");
         }
@@ -167,7 +192,15 @@ mod tests {
     }
 
     #[test]
-    fn wasm_is_application_wasm() {
-        assert_eq!(content_type(Path::new("x/billcom_connection_bg.wasm")), "application/wasm");
+    fn if_none_match_lists_and_weak_tags() {
+        let etag = HeaderValue::from_static("\"1f-8\"");
+        let mut h = HeaderMap::new();
+        assert_eq!(none_match(&h, &etag), None);
+        h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"a\", W/\"1f-8\""));
+        assert_eq!(none_match(&h, &etag), Some(true));
+        h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"1f-9\""));
+        assert_eq!(none_match(&h, &etag), Some(false));
+        h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("*"));
+        assert_eq!(none_match(&h, &etag), Some(true));
     }
 }

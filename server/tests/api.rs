@@ -1,4 +1,7 @@
-//! The JSON API, against the real binary over real TCP with a real SQLite file.
+//! The JSON API and the demo's files, in-process against the application's
+//! `Router` (`oneshot`) over a real SQLite file (or the suite's PostgreSQL
+//! database); over real TCP against the binary only what needs the wire or the
+//! process (body framing, the `Host` list read from its environment).
 
 mod common;
 
@@ -19,7 +22,7 @@ fn expected_secrets(api_type: &str) -> Vec<&'static str> {
 #[test]
 fn full_crud_for_each_api_type() {
     let dirs = Dirs::for_api();
-    let server = dirs.start(&[]);
+    let server = dirs.app();
     let mut ids = Vec::new();
     for api_type in API_TYPES {
         let body = body_for(api_type, "crud");
@@ -110,7 +113,7 @@ fn full_crud_for_each_api_type() {
 #[test]
 fn replacing_can_change_the_api_type() {
     let dirs = Dirs::for_api();
-    let server = dirs.start(&[]);
+    let server = dirs.app();
     let r = server.send_json("POST", "/api/connections", &body_for("ap-ar-v2", "switch"));
     assert_eq!(r.status, 201);
     let id = r.json()["id"].as_str().unwrap_or_default().to_owned();
@@ -126,7 +129,7 @@ fn replacing_can_change_the_api_type() {
 #[test]
 fn update_requires_every_secret_again() {
     let dirs = Dirs::for_api();
-    let server = dirs.start(&[]);
+    let server = dirs.app();
     for api_type in API_TYPES {
         let body = body_for(api_type, "reenter");
         let r = server.send_json("POST", "/api/connections", &body);
@@ -212,7 +215,7 @@ fn flatten(body: &Value) -> Vec<(&str, Value)> {
 #[test]
 fn same_codes_as_the_client() {
     let dirs = Dirs::for_api();
-    let server = dirs.start(&[]);
+    let server = dirs.app();
     // (label, change to a valid body, expected (field, code) items in order)
     let cases: Vec<Case> = vec![
         (
@@ -272,7 +275,7 @@ fn same_codes_as_the_client() {
 #[test]
 fn misplaced_and_extra_keys_are_unknown_fields() {
     let dirs = Dirs::for_api();
-    let server = dirs.start(&[]);
+    let server = dirs.app();
     let cases: Vec<Case> = vec![
         // A secret in settings would be stored in clear and echoed back.
         (
@@ -330,7 +333,7 @@ fn misplaced_and_extra_keys_are_unknown_fields() {
 #[test]
 fn a_non_email_username_is_only_a_warning() {
     let dirs = Dirs::for_api();
-    let server = dirs.start(&[]);
+    let server = dirs.app();
     let mut b = body_for("ap-ar-v2", "sync-token");
     b["settings"]["username"] = json!("my-sync-token");
     b["settings"]["organizationId"] = json!("  00801ABCDEFGHIJKLM ");
@@ -346,7 +349,7 @@ fn a_non_email_username_is_only_a_warning() {
 #[test]
 fn a_name_with_a_bidi_override_is_refused() {
     let dirs = Dirs::for_api();
-    let server = dirs.start(&[]);
+    let server = dirs.app();
     for name in ["Payables \u{202E}lanif", "Pay\u{200B}ables", "\u{2066}Payables\u{2069}"] {
         let mut b = body_for("ap-ar-v3", "bidi");
         b["name"] = json!(name);
@@ -365,7 +368,7 @@ fn a_name_with_a_bidi_override_is_refused() {
 #[test]
 fn malformed_oversized_and_wrongly_typed_bodies() {
     let dirs = Dirs::for_api();
-    let server = dirs.start(&[]);
+    let server = dirs.app();
     let json_ct = [("Content-Type", "application/json")];
     let check = |r: &Resp, status: u16, label: &str| {
         assert_eq!(r.status, status, "{label}: {}", r.text());
@@ -429,29 +432,6 @@ fn malformed_oversized_and_wrongly_typed_bodies() {
     let mut big = valid.clone();
     big.extend(std::iter::repeat_n(b' ', 64 * 1024));
     check(&server.request("POST", "/api/connections", &json_ct, &big), 413, "oversized");
-    let mut chunked = format!("{:x}\r\n", big.len()).into_bytes();
-    chunked.extend_from_slice(&big);
-    chunked.extend_from_slice(b"\r\n0\r\n\r\n");
-    check(
-        &server.request(
-            "POST",
-            "/api/connections",
-            &[("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")],
-            &chunked,
-        ),
-        413,
-        "oversized, chunked",
-    );
-    check(
-        &server.request(
-            "POST",
-            "/api/connections",
-            &[("Content-Type", "application/json"), ("Content-Length", "50000000")],
-            b"",
-        ),
-        413,
-        "declared far too large",
-    );
     // Exactly 64 KB is fine.
     let mut edge = valid.clone();
     edge.extend(std::iter::repeat_n(b' ', 64 * 1024 - valid.len()));
@@ -486,6 +466,46 @@ fn malformed_oversized_and_wrongly_typed_bodies() {
     }
 }
 
+/// Body framing is hyper's, on the wire: a chunked body and a declared length
+/// past the limit are refused before the whole body is read.
+#[test]
+fn oversized_bodies_over_the_wire() {
+    let dirs = Dirs::for_api();
+    let server = dirs.start(&[]);
+    let check = |r: &Resp, label: &str| {
+        assert_eq!(r.status, 413, "{label}: {}", r.text());
+        assert_api_headers(r);
+        assert_eq!(r.header("content-type"), Some("application/json"), "{label}");
+        let j = r.json();
+        assert!(j["message"].as_str().is_some_and(|m| !m.is_empty()), "{label}");
+        assert_eq!(j["errors"], json!([]), "{label}");
+    };
+    let mut big = serde_json::to_vec(&body_for("spend-expense", "ct")).unwrap_or_default();
+    big.extend(std::iter::repeat_n(b' ', 64 * 1024));
+    check(&server.request("POST", "/api/connections", &[("Content-Type", "application/json")], &big), "oversized");
+    let mut chunked = format!("{:x}\r\n", big.len()).into_bytes();
+    chunked.extend_from_slice(&big);
+    chunked.extend_from_slice(b"\r\n0\r\n\r\n");
+    check(
+        &server.request(
+            "POST",
+            "/api/connections",
+            &[("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")],
+            &chunked,
+        ),
+        "oversized, chunked",
+    );
+    check(
+        &server.request(
+            "POST",
+            "/api/connections",
+            &[("Content-Type", "application/json"), ("Content-Length", "50000000")],
+            b"",
+        ),
+        "declared far too large",
+    );
+}
+
 #[test]
 fn serves_the_demo_and_refuses_traversal() {
     let dirs = Dirs::for_api();
@@ -494,7 +514,7 @@ fn serves_the_demo_and_refuses_traversal() {
         dirs.static_root().join("outside-secret.txt"),
         dirs.static_root().join("www/link.txt"),
     );
-    let server = dirs.start(&[]);
+    let server = dirs.app();
     let r = server.get("/");
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
@@ -510,6 +530,31 @@ fn serves_the_demo_and_refuses_traversal() {
     assert_eq!(w.status, 200);
     assert_eq!(w.header("content-type"), Some("application/wasm"));
     assert_eq!(w.body, b"\0asm\x01\0\0\0");
+    assert_eq!(w.header("cache-control"), Some("no-cache"), "always revalidated");
+
+    // Validators: a page load revalidates the .wasm instead of downloading it again.
+    let wasm = "/pkg/billcom_connection_bg.wasm";
+    let etag = w.header("etag").unwrap_or_default().to_owned();
+    assert!(etag.len() > 2 && etag.starts_with('"') && etag.ends_with('"'), "{etag:?}");
+    let last_modified = w.header("last-modified").unwrap_or_default().to_owned();
+    assert!(last_modified.ends_with(" GMT"), "{last_modified:?}");
+    let r = server.request("GET", wasm, &[("If-None-Match", &etag)], b"");
+    assert_eq!((r.status, r.header("etag")), (304, Some(etag.as_str())));
+    assert!(r.body.is_empty());
+    assert!(r.header("content-security-policy").is_some());
+    let r = server.request("GET", wasm, &[("If-None-Match", &format!("\"x\", W/{etag}"))], b"");
+    assert_eq!(r.status, 304, "a list, and the weak form");
+    let r = server.request("GET", wasm, &[("If-Modified-Since", &last_modified)], b"");
+    assert_eq!((r.status, r.body.len()), (304, 0));
+    // A tag that does not match wins over a date that would (RFC 9110 13.1.3).
+    let r = server.request("GET", wasm, &[("If-None-Match", "\"stale\""), ("If-Modified-Since", &last_modified)], b"");
+    assert_eq!((r.status, r.body.as_slice()), (200, &b"\0asm\x01\0\0\0"[..]));
+    // A rebuilt file has a new tag: the old one gets the new bytes.
+    std::fs::write(dirs.static_root().join("pkg/billcom_connection_bg.wasm"), b"\0asm\x01\0\0\0\x00")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = server.request("GET", wasm, &[("If-None-Match", &etag)], b"");
+    assert_eq!((r.status, r.body.len()), (200, 9));
+    assert_ne!(r.header("etag"), Some(etag.as_str()));
     assert_eq!(server.request("HEAD", "/", &[], b"").status, 200);
 
     for path in [
@@ -570,7 +615,7 @@ fn answers_only_for_its_own_host_names() {
     assert_eq!(r.status, 421);
 }
 
-fn post_with_key(server: &Server, key: &str, body: &Value) -> Resp {
+fn post_with_key(server: &impl Http, key: &str, body: &Value) -> Resp {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
     server.request(
         "POST",
@@ -586,7 +631,7 @@ fn post_with_key(server: &Server, key: &str, body: &Value) -> Resp {
 #[test]
 fn an_idempotency_key_makes_a_retried_create_safe() {
     let dirs = Dirs::for_api();
-    let server = dirs.start(&[]);
+    let server = dirs.app();
     let body = body_for("ap-ar-v3", "idem");
     let first = post_with_key(&server, "save-1f0c", &body);
     assert_eq!(first.status, 201, "{}", first.text());
@@ -615,15 +660,14 @@ fn an_idempotency_key_makes_a_retried_create_safe() {
     assert_eq!(fixed.header("idempotent-replayed"), None);
 
     // Racing retries of one save: one record.
-    let addr = server.addr;
+    let app = &server;
     let bytes = serde_json::to_vec(&body_for("spend-expense", "idem-race")).unwrap_or_default();
     let ids: Vec<String> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..8)
             .map(|_| {
                 let bytes = bytes.clone();
                 s.spawn(move || {
-                    let r = request(
-                        addr,
+                    let r = app.request(
                         "POST",
                         "/api/connections",
                         &[("Content-Type", "application/json"), ("Idempotency-Key", "race-key")],
@@ -648,8 +692,8 @@ fn an_idempotency_key_makes_a_retried_create_safe() {
     }
 
     // Kept in the database: a restart still knows the key.
-    drop(server.stop());
-    let server = dirs.start(&[]);
+    drop(server);
+    let server = dirs.app();
     let r = post_with_key(&server, "save-1f0c", &body);
     assert_eq!((r.status, r.json()["id"].as_str()), (201, Some(id.as_str())));
     // Once its record is deleted, a retry is told so rather than recreating it.
@@ -658,7 +702,7 @@ fn an_idempotency_key_makes_a_retried_create_safe() {
     assert_eq!((r.status, r.json()["code"].as_str()), (410, Some("idempotency_gone")), "{}", r.text());
 }
 
-fn put(server: &Server, id: &str, if_match: Option<&str>, body: &Value) -> Resp {
+fn put(server: &impl Http, id: &str, if_match: Option<&str>, body: &Value) -> Resp {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
     let mut headers = vec![("Content-Type", "application/json")];
     if let Some(tag) = if_match {
@@ -673,7 +717,7 @@ fn put(server: &Server, id: &str, if_match: Option<&str>, body: &Value) -> Resp 
 #[test]
 fn optimistic_concurrency_with_etag_and_if_match() {
     let dirs = Dirs::for_api();
-    let server = dirs.start(&[]);
+    let server = dirs.app();
     let r = server.send_json("POST", "/api/connections", &body_for("ap-ar-v3", "occ"));
     assert_eq!((r.status, r.header("etag")), (201, Some("\"1\"")));
     assert_eq!(r.json()["version"], 1);
@@ -704,7 +748,7 @@ fn optimistic_concurrency_with_etag_and_if_match() {
     assert_eq!(put(&server, "AAAAAAAAAAAAAAAAAAAAAA", Some("\"1\""), &edited).status, 404);
 
     // Racing editors holding the same version: exactly one wins.
-    let addr = server.addr;
+    let app = &server;
     let statuses: Vec<u16> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..8)
             .map(|t| {
@@ -713,7 +757,7 @@ fn optimistic_concurrency_with_etag_and_if_match() {
                 let bytes = serde_json::to_vec(&b).unwrap_or_default();
                 let path = format!("/api/connections/{id}");
                 s.spawn(move || {
-                    request(addr, "PUT", &path, &[("Content-Type", "application/json"), ("If-Match", "\"5\"")], &bytes)
+                    app.request("PUT", &path, &[("Content-Type", "application/json"), ("If-Match", "\"5\"")], &bytes)
                         .status
                 })
             })
@@ -746,7 +790,7 @@ fn next_link(r: &Resp) -> Option<String> {
 #[test]
 fn the_list_is_paged_with_an_opaque_cursor() {
     let dirs = Dirs::for_api();
-    let server = dirs.start(&[]);
+    let server = dirs.app();
     let mut ids = Vec::new();
     for n in 0..105 {
         let r = server.send_json("POST", "/api/connections", &body_for("spend-expense", &format!("page-{n}")));

@@ -1,8 +1,18 @@
-//! Test helpers: the real server binary as a child process (its stderr captured),
-//! and a small HTTP/1.1 client over std's TcpStream (loopback only).
+//! Test helpers: the application in-process ([`App`]: the very `Router` the
+//! binary serves, called with `tower::ServiceExt::oneshot`, as axum's
+//! `examples/testing`), and for what only the wire shows (timeouts, slow clients,
+//! body framing, startup, logs, several processes) the real binary as a child
+//! process (its stderr captured) with a small HTTP/1.1 client over std's
+//! TcpStream (loopback only). Both answer through [`Http`].
 
 #![allow(dead_code)]
 
+use billcom_connection_server::api::AppState;
+use billcom_connection_server::bill::{BillClient, BillSettings};
+use billcom_connection_server::pg::{PgLimiter, PgStore};
+use billcom_connection_server::statics::StaticRoots;
+use billcom_connection_server::store::Store;
+use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -11,6 +21,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tower::ServiceExt;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_billcom-connection-server");
 
@@ -93,19 +104,6 @@ impl Server {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
-    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
-        request(self.addr, method, path, headers, body)
-    }
-
-    pub fn send_json(&self, method: &str, path: &str, body: &Value) -> Resp {
-        let bytes = serde_json::to_vec(body).unwrap_or_default();
-        self.request(method, path, &[("Content-Type", "application/json")], &bytes)
-    }
-
-    pub fn get(&self, path: &str) -> Resp {
-        self.request("GET", path, &[], b"")
-    }
-
     /// SIGTERM, then wait for a graceful exit; returns the status and all stderr.
     pub fn stop(mut self) -> (ExitStatus, String) {
         let pid = self.child.id().to_string();
@@ -125,6 +123,100 @@ impl Server {
         std::thread::sleep(Duration::from_millis(100));
         let log = self.log();
         (status, log)
+    }
+}
+
+/// One request, one answer: in-process ([`App`]) or over TCP ([`Server`]).
+pub trait Http {
+    fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp;
+
+    fn send_json(&self, method: &str, path: &str, body: &Value) -> Resp {
+        let bytes = serde_json::to_vec(body).unwrap_or_default();
+        self.request(method, path, &[("Content-Type", "application/json")], &bytes)
+    }
+
+    fn get(&self, path: &str) -> Resp {
+        self.request("GET", path, &[], b"")
+    }
+}
+
+impl Http for Server {
+    fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
+        request(self.addr, method, path, headers, body)
+    }
+}
+
+/// The application in-process: `billcom_connection_server::router` over the same
+/// storage the binary would open for these dirs (SQLite in `data/`, or the
+/// suite's PostgreSQL database with its shared limiter), on a runtime of its own.
+/// Cheap to clone; clones share the router and may be used from many threads.
+#[derive(Clone)]
+pub struct App {
+    router: axum::Router,
+    rt: Arc<tokio::runtime::Runtime>,
+}
+
+/// The data key of in-process apps (a restart must read what the last one wrote).
+pub const APP_KEY: [u8; 32] = [0x5a; 32];
+
+impl App {
+    pub fn new(dirs: &Dirs, bill: BillSettings) -> App {
+        let key = || Some(zeroize::Zeroizing::new(APP_KEY));
+        let bill = BillClient::new(bill).unwrap_or_else(|e| panic!("bill client: {e}"));
+        let state = match &dirs.database_url {
+            Some(url) => {
+                let (pg, _) = PgStore::open(url, &dirs.data(), key()).unwrap_or_else(|e| panic!("postgres: {e}"));
+                let pg = Arc::new(pg);
+                AppState::from_boxed(Box::new(Arc::clone(&pg)), bill).with_limiter(Box::new(PgLimiter(pg)))
+            }
+            None => {
+                let (store, _) = Store::open(&dirs.data(), key()).unwrap_or_else(|e| panic!("sqlite: {e}"));
+                AppState::new(store, bill)
+            }
+        };
+        let router = billcom_connection_server::router(
+            Arc::new(state),
+            StaticRoots::new(&dirs.static_root()),
+            Duration::from_secs(30),
+        );
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("runtime: {e}"));
+        App { router, rt: Arc::new(rt) }
+    }
+}
+
+impl Http for App {
+    /// Adds `Host` and `Content-Length` as the TCP client does.
+    fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
+        let mut req = axum::http::Request::builder().method(method).uri(path);
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+            req = req.header("Host", "localhost");
+        }
+        let has_length = headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("transfer-encoding"));
+        if !has_length && (!body.is_empty() || matches!(method, "POST" | "PUT")) {
+            req = req.header("Content-Length", body.len());
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req.body(axum::body::Body::from(body.to_vec())).unwrap_or_else(|e| panic!("request: {e}"));
+        let router = self.router.clone();
+        self.rt.block_on(async move {
+            let Ok(res) = router.oneshot(req).await;
+            let status = res.status().as_u16();
+            let headers = res
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .collect();
+            let body = res.into_body().collect().await.unwrap_or_else(|e| panic!("body: {e}")).to_bytes().to_vec();
+            Resp { status, headers, body }
+        })
     }
 }
 
@@ -344,6 +436,11 @@ impl Dirs {
             env.push(("DATABASE_URL", url.as_str()));
         }
         Server::start(&self.data(), &self.static_root(), &env).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The application in-process over these dirs (no BILL override).
+    pub fn app(&self) -> App {
+        App::new(self, BillSettings::default())
     }
 
     pub fn run_to_exit(&self, env: &[(&str, &str)]) -> (ExitStatus, String) {
