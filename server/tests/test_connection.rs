@@ -7,6 +7,7 @@
 
 mod common;
 
+use billcom_connection_server::bill;
 use common::*;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -98,6 +99,12 @@ impl Drop for Mock {
 fn start_server(dirs: &Dirs, origin: &str) -> Server {
     let ms = TIMEOUT_MS.to_string();
     dirs.start(&[("BILLCOM_API_ORIGIN", origin), ("BILLCOM_API_TIMEOUT_MS", ms.as_str())])
+}
+
+/// The same settings in-process (for tests that do not read the server's log).
+fn start_app(dirs: &Dirs, origin: &str) -> App {
+    let origin = bill::parse_origin(origin).unwrap_or_else(|e| panic!("{e}"));
+    App::new(dirs, bill::BillSettings { origin: Some(origin), timeout: Duration::from_millis(TIMEOUT_MS) })
 }
 
 fn apar(api_type: &str, org: &str, user: &str, password: &str, dev_key: &str) -> Value {
@@ -492,7 +499,7 @@ fn saved_connections_are_tested_with_their_stored_secrets() {
 fn invalid_forms_are_422_and_never_reach_bill() {
     let mock = Mock::start();
     let dirs = Dirs::for_api();
-    let server = start_server(&dirs, &mock.origin);
+    let server = start_app(&dirs, &mock.origin);
     // Missing devKey, organization ID without the 008 prefix.
     let body = json!({
         "name": "x", "apiType": "ap-ar-v2", "environment": "sandbox",
@@ -649,7 +656,7 @@ fn a_saved_test_never_mixes_two_versions_of_a_connection() {
     const ROUNDS: usize = 1000;
     let mock = Mock::start();
     let dirs = Dirs::for_api();
-    let server = start_server(&dirs, &mock.origin);
+    let server = start_app(&dirs, &mock.origin);
     // Unique keys per round, so the limiter (per key) never refuses a test.
     let version = |round: usize| -> Value {
         if round.is_multiple_of(2) {
@@ -662,16 +669,15 @@ fn a_saved_test_never_mixes_two_versions_of_a_connection() {
     assert_eq!(r.status, 201, "{}", r.text());
     let id = r.json()["id"].as_str().unwrap_or_default().to_owned();
     mock.reset();
-    let (addr, put_path, test_path) =
-        (server.addr, format!("/api/connections/{id}"), format!("/api/connections/{id}/test"));
+    let (put_path, test_path) = (format!("/api/connections/{id}"), format!("/api/connections/{id}/test"));
     let mut tested = 0;
     for round in 1..=ROUNDS {
         let body = serde_json::to_vec(&version(round)).unwrap_or_default();
-        let put_path = put_path.clone();
+        let (put_path, app) = (put_path.clone(), server.clone());
         let put = std::thread::spawn(move || {
-            request(addr, "PUT", &put_path, &[("Content-Type", "application/json")], &body).status
+            app.request("PUT", &put_path, &[("Content-Type", "application/json")], &body).status
         });
-        let r = request(addr, "POST", &test_path, &[], b"");
+        let r = server.request("POST", &test_path, &[], b"");
         assert_eq!(r.status, 200, "{}", r.text());
         assert_eq!(put.join().unwrap_or(0), 200);
         tested += 1;
