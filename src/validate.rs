@@ -92,7 +92,7 @@ impl UsageError {
 pub fn normalize<'a>(field: &Field, raw: &'a str) -> &'a str {
     match field.normalize {
         Normalize::None => raw,
-        Normalize::Trim => raw.trim(),
+        Normalize::Trim => trim(raw),
     }
 }
 
@@ -321,8 +321,8 @@ pub fn check(f: &'static Field, value: ValueRef<'_>, out: &mut Vec<Finding>) {
         }
         return;
     }
-    let ascii = v.is_ascii();
-    let len = if ascii { v.len().min(u32::MAX as usize) as u32 } else { char_len(v, f.max_len) };
+    // One pass classes the value (and counts its chars); every rule reads the answer.
+    let (class, len) = scan(v);
     if f.min_len.is_some_and(|m| len < m) {
         push(Code::TooShort, Why::Code);
     }
@@ -331,7 +331,7 @@ pub fn check(f: &'static Field, value: ValueRef<'_>, out: &mut Vec<Finding>) {
     }
     // One format error a field (the first rule broken is the one to fix first);
     // warnings only when there is no format error.
-    let fails = |r: Rule| !passes(r, v, ascii);
+    let fails = |r: Rule| !passes(r, v, class);
     match f.rules.iter().copied().find(|r| !r.warns_only() && fails(*r)) {
         Some(rule) => push(Code::InvalidFormat, Why::Rule(rule)),
         None => {
@@ -342,20 +342,13 @@ pub fn check(f: &'static Field, value: ValueRef<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-/// Length in chars, counting no further than one past `cap` (a 1 MB value is
-/// rejected without walking all of it).
-fn char_len(v: &str, cap: Option<u32>) -> u32 {
-    let limit = cap.map_or(usize::MAX, |c| c as usize + 1);
-    v.chars().take(limit).count() as u32
-}
-
 /// `char::is_whitespace` for an ASCII byte (U+0009..U+000D and the space; unlike
 /// `u8::is_ascii_whitespace`, it includes the vertical tab).
 const fn ascii_space(b: u8) -> bool {
     matches!(b, b'\t'..=b'\r' | b' ')
 }
 
-/// `str::trim`, with a byte loop at the ends when they are ASCII.
+/// `str::trim`, without decoding anything when neither end is whitespace or non-ASCII.
 pub fn trim(v: &str) -> &str {
     let b = v.as_bytes();
     match (b.first(), b.last()) {
@@ -364,34 +357,90 @@ pub fn trim(v: &str) -> &str {
     }
 }
 
-/// Whether `v` passes `rule`; `ascii` says `v.is_ascii()` (checked once a value),
-/// which lets every rule run over bytes.
-fn passes(rule: Rule, v: &str, ascii: bool) -> bool {
-    if ascii {
-        let b = v.as_bytes();
-        return match rule {
-            Rule::NoControlChars => !b.iter().any(|&c| c < 0x20 || c == 0x7F),
-            Rule::NoWhitespace => !b.iter().any(|&c| ascii_space(c)),
-            Rule::Alphanumeric => b.iter().all(u8::is_ascii_alphanumeric),
-            Rule::Prefix(p) => v.starts_with(p),
-            Rule::EmailExpected => looks_like_email(v),
-            Rule::NoInvisible => true, // no ASCII character is of category Cf
-            Rule::NoSurroundingWhitespace => {
-                !b.first().is_some_and(|&c| ascii_space(c)) && !b.last().is_some_and(|&c| ascii_space(c))
-            }
-        };
+/// Byte classes, OR-ed over a value by [`classes`].
+const C_CONTROL: u8 = 1;
+const C_SPACE: u8 = 2;
+const C_NOT_ALNUM: u8 = 4;
+const C_NON_ASCII: u8 = 8;
+const C_INVISIBLE: u8 = 16;
+
+/// The class bits of each byte: Cc controls, `char::is_whitespace`, not an ASCII
+/// letter or digit, not ASCII.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let mut k = 0;
+        if c < 0x20 || c == 0x7F {
+            k |= C_CONTROL;
+        }
+        if ascii_space(c) {
+            k |= C_SPACE;
+        }
+        if !c.is_ascii_alphanumeric() {
+            k |= C_NOT_ALNUM;
+        }
+        if c >= 0x80 {
+            k |= C_NON_ASCII;
+        }
+        t[b] = k;
+        b += 1;
     }
-    passes_chars(rule, v)
+    t
+};
+
+/// The class bits found anywhere in `b`.
+fn classes(b: &[u8]) -> u8 {
+    b.iter().fold(0, |m, &c| m | CLASS[c as usize])
 }
 
-/// The rules over chars: the definition the byte paths of [`passes`] must agree with.
+/// The classes of every char of `v` (`C_*` bits) and its length in chars: one
+/// pass over the bytes for an ASCII value, else one over the chars.
+fn scan(v: &str) -> (u8, u32) {
+    let class = classes(v.as_bytes());
+    if class & C_NON_ASCII == 0 {
+        return (class, u32::try_from(v.len()).unwrap_or(u32::MAX));
+    }
+    let mut class = C_NON_ASCII | C_NOT_ALNUM;
+    let mut len = 0u32;
+    for c in v.chars() {
+        len = len.saturating_add(1);
+        if c.is_control() {
+            class |= C_CONTROL;
+        }
+        if c.is_whitespace() {
+            class |= C_SPACE;
+        }
+        if is_invisible_format(c) {
+            class |= C_INVISIBLE;
+        }
+    }
+    (class, len)
+}
+
+/// Whether `v` passes `rule`, given `class` = `scan(v).0`.
+fn passes(rule: Rule, v: &str, class: u8) -> bool {
+    match rule {
+        Rule::NoControlChars => class & C_CONTROL == 0,
+        Rule::NoWhitespace => class & C_SPACE == 0,
+        Rule::Alphanumeric => class & C_NOT_ALNUM == 0,
+        Rule::Prefix(p) => v.starts_with(p),
+        Rule::EmailExpected => class & C_SPACE == 0 && email_shape(v),
+        Rule::NoInvisible => class & C_INVISIBLE == 0,
+        Rule::NoSurroundingWhitespace => !v.starts_with(char::is_whitespace) && !v.ends_with(char::is_whitespace),
+    }
+}
+
+/// The rules over chars: the definition [`passes`] must agree with.
+#[cfg(test)]
 fn passes_chars(rule: Rule, v: &str) -> bool {
     match rule {
         Rule::NoControlChars => !v.chars().any(char::is_control),
         Rule::NoWhitespace => !v.chars().any(char::is_whitespace),
         Rule::Alphanumeric => v.bytes().all(|b| b.is_ascii_alphanumeric()),
         Rule::Prefix(p) => v.starts_with(p),
-        Rule::EmailExpected => looks_like_email(v),
+        Rule::EmailExpected => !v.chars().any(char::is_whitespace) && email_shape(v),
         Rule::NoInvisible => !v.chars().any(is_invisible_format),
         Rule::NoSurroundingWhitespace => v.trim() == v,
     }
@@ -427,14 +476,13 @@ pub fn is_invisible_format(c: char) -> bool {
 }
 
 /// A deliberately loose shape check: one `@`, something before it, a dotted domain
-/// after it, no whitespace. Only ever a warning.
-fn looks_like_email(v: &str) -> bool {
+/// after it (and, checked by the caller, no whitespace). Only ever a warning.
+fn email_shape(v: &str) -> bool {
     let mut parts = v.split('@');
     let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
         return false;
     };
     !local.is_empty()
-        && !v.chars().any(char::is_whitespace)
         && domain.split('.').count() >= 2
         && domain.split('.').all(|label| !label.is_empty())
 }
@@ -451,12 +499,15 @@ mod tests {
             let c = char::from(b);
             out.extend([c.to_string(), format!("{c}x"), format!("x{c}"), format!("x{c}y"), format!("a@{c}.b")]);
         }
-        out.extend(["é", " é ", "\u{0085}x", "x\u{00A0}", "\u{200B}", "\u{3000}"].map(String::from));
+        out.extend(
+            ["é", " é ", "\u{0085}x", "x\u{00A0}", "\u{200B}", "\u{3000}", "a\u{202E}b", "x\u{1}é", "é@b.c", "é @b.c"]
+                .map(String::from),
+        );
         out
     }
 
     #[test]
-    fn byte_paths_agree_with_the_char_definitions() {
+    fn one_scan_agrees_with_the_char_definitions() {
         let rules = [
             Rule::NoControlChars,
             Rule::NoWhitespace,
@@ -468,8 +519,9 @@ mod tests {
         ];
         for s in samples() {
             assert_eq!(trim(&s), s.trim(), "trim {s:?}");
+            assert_eq!(scan(&s).1 as usize, s.chars().count(), "length of {s:?}");
             for r in rules {
-                assert_eq!(passes(r, &s, s.is_ascii()), passes_chars(r, &s), "{r:?} on {s:?}");
+                assert_eq!(passes(r, &s, scan(&s).0), passes_chars(r, &s), "{r:?} on {s:?}");
             }
         }
     }

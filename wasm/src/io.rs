@@ -144,7 +144,7 @@ impl Io {
 /// The next `units` UTF-16 code units' worth of UTF-8 at `*pos`.
 fn take<'a>(bytes: &'a [u8], pos: &mut usize, units: u32) -> Option<&'a str> {
     let start = *pos;
-    // Most strings are ASCII: one byte per unit.
+    // Most strings are ASCII: one byte per unit, and nothing more to check.
     if let Some(run) = bytes.get(start..start.checked_add(units as usize)?) {
         if run.is_ascii() {
             *pos = start + run.len();
@@ -155,8 +155,7 @@ fn take<'a>(bytes: &'a [u8], pos: &mut usize, units: u32) -> Option<&'a str> {
     let mut i = start;
     let mut left = units;
     while left > 0 {
-        let b = *bytes.get(i)?;
-        let (width, u) = match b {
+        let (width, u) = match *bytes.get(i)? {
             0x00..=0x7F => (1, 1),
             0x80..=0xDF => (2, 1),
             0xE0..=0xEF => (3, 1),
@@ -230,17 +229,37 @@ pub fn input_end(io: &Io, at: u32) -> usize {
     (at as usize).saturating_add(words.saturating_mul(4))
 }
 
-/// The value of field `f` among the entries (the last of duplicated keys wins).
-pub fn value_of<'a>(entries: &[Raw<'a>], f: &'static Field) -> ValueRef<'a> {
-    entries
-        .iter()
-        .rev()
-        .find(|e| match e.key {
-            Key::Field(g) => core::ptr::eq(g, f),
-            Key::Text(t) => t == f.id,
-            _ => false,
-        })
-        .map_or(ValueRef::Missing, |e| e.value)
+/// At most this many fields in the table (`wasm/tests/layout.rs` checks it).
+pub const MAX_FIELDS: usize = 16;
+
+/// Each field's value by table index (the last of duplicated keys wins), in one
+/// pass over the entries.
+pub fn values<'a>(entries: &[Raw<'a>]) -> [ValueRef<'a>; MAX_FIELDS] {
+    let mut out = [ValueRef::Missing; MAX_FIELDS];
+    for e in entries {
+        let i = match e.key {
+            Key::Field(f) => index_of(f),
+            // The wrapper sends a field's key as its index; a text key equal to an id
+            // still counts as that field.
+            Key::Text(t) => FIELDS.iter().position(|f| f.id == t),
+            _ => None,
+        };
+        if let Some(slot) = i.and_then(|i| out.get_mut(i)) {
+            *slot = e.value;
+        }
+    }
+    out
+}
+
+/// The table index of a field of [`FIELDS`].
+pub fn index_of(f: &'static Field) -> Option<usize> {
+    let i = (f as *const Field as usize).wrapping_sub(FIELDS.as_ptr() as usize) / core::mem::size_of::<Field>();
+    FIELDS.get(i).filter(|g| core::ptr::eq(*g, f)).map(|_| i)
+}
+
+/// The value of field `f` in [`values`]' answer.
+pub fn value_of<'a>(values: &[ValueRef<'a>; MAX_FIELDS], f: &'static Field) -> ValueRef<'a> {
+    index_of(f).and_then(|i| values.get(i)).copied().unwrap_or(ValueRef::Missing)
 }
 
 /// An unknown key's item as the JSON text `[item]` (the message names the key;
@@ -314,7 +333,7 @@ const SUB_RULE: u32 = 16;
 /// The template number of a finding (`None`: sent inline; never for the tables'
 /// findings, but a bound all the same).
 pub fn template_of(f: &Finding) -> Option<u32> {
-    let field = FIELDS.iter().position(|x| core::ptr::eq(x, f.field))? as u32;
+    let field = index_of(f.field)? as u32;
     let sub = match (f.code, f.why) {
         (Code::Required, _) => SUB_REQUIRED,
         (Code::TooShort, _) => SUB_TOO_SHORT,

@@ -98,7 +98,8 @@ impl State {
         let mut inline = Vec::new();
         let ok = match io::decode(&self.io, at) {
             Some(entries) => {
-                validate::check_settings(|f| io::value_of(&entries, f), &mut self.found);
+                let values = io::values(&entries);
+                validate::check_settings(|f| io::value_of(&values, f), &mut self.found);
                 inline.extend(entries.iter().filter_map(|e| io::unknown_key_json(e.key)));
                 true
             }

@@ -236,3 +236,11 @@ fn template_numbers_stand_for_one_finding_each() {
     assert!(io::finding_at(u32::MAX).is_none());
     assert!(io::template_text(5).is_none());
 }
+
+#[test]
+fn every_field_has_a_value_slot_and_its_index() {
+    assert!(FIELDS.len() <= io::MAX_FIELDS);
+    for (i, f) in FIELDS.iter().enumerate() {
+        assert_eq!(io::index_of(f), Some(i), "{}", f.id);
+    }
+}
