@@ -230,8 +230,13 @@ impl FormState {
     /// `{ name, apiType, environment, settings: {...}, secrets: {...} }`, with the
     /// current API type's fields, normalized. The text is zeroized when dropped.
     pub fn payload(&self) -> Result<Zeroizing<String>, Report> {
+        self.body().ok_or_else(|| self.validate())
+    }
+
+    /// [`Self::payload`] without the report: `None` when some finding is an error.
+    pub fn body(&self) -> Option<Zeroizing<String>> {
         if self.findings().any(Finding::is_error) {
-            return Err(self.validate());
+            return None;
         }
         let mut top = Vec::new();
         let mut settings = Vec::new();
@@ -252,7 +257,7 @@ impl FormState {
             };
             bucket.push((f.id, v));
         }
-        Ok(wire::write_parts(&top, &settings, &secrets))
+        Some(wire::write_parts(&top, &settings, &secrets))
     }
 }
 

@@ -478,13 +478,12 @@ pub fn is_invisible_format(c: char) -> bool {
 /// A deliberately loose shape check: one `@`, something before it, a dotted domain
 /// after it (and, checked by the caller, no whitespace). Only ever a warning.
 fn email_shape(v: &str) -> bool {
-    let mut parts = v.split('@');
+    // Over bytes: `@` and `.` are ASCII, so they never match inside a UTF-8 sequence.
+    let mut parts = v.as_bytes().split(|&c| c == b'@');
     let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
         return false;
     };
-    !local.is_empty()
-        && domain.split('.').count() >= 2
-        && domain.split('.').all(|label| !label.is_empty())
+    !local.is_empty() && domain.contains(&b'.') && domain.split(|&c| c == b'.').all(|label| !label.is_empty())
 }
 
 #[cfg(test)]

@@ -161,9 +161,9 @@ impl Forms {
                 _ => PAYLOAD_INVALID,
             };
         }
-        match form.payload() {
-            Ok(body) => s.io.put_text(&body), // `body` zeroizes when dropped
-            Err(_) => ERR_INVALID_ARGUMENT,   // not reached: the findings said valid
+        match form.body() {
+            Some(body) => s.io.put_text(&body), // `body` zeroizes when dropped
+            None => ERR_INVALID_ARGUMENT,       // not reached: the findings said valid
         }
     }
 

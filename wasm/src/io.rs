@@ -237,15 +237,11 @@ pub const MAX_FIELDS: usize = 16;
 pub fn values<'a>(entries: &[Raw<'a>]) -> [ValueRef<'a>; MAX_FIELDS] {
     let mut out = [ValueRef::Missing; MAX_FIELDS];
     for e in entries {
-        let i = match e.key {
-            Key::Field(f) => index_of(f),
-            // The wrapper sends a field's key as its index; a text key equal to an id
-            // still counts as that field.
-            Key::Text(t) => FIELDS.iter().position(|f| f.id == t),
-            _ => None,
-        };
-        if let Some(slot) = i.and_then(|i| out.get_mut(i)) {
-            *slot = e.value;
+        // The wrapper sends every field's key as its index (a text key is never one).
+        if let Key::Field(f) = e.key {
+            if let Some(slot) = index_of(f).and_then(|i| out.get_mut(i)) {
+                *slot = e.value;
+            }
         }
     }
     out
@@ -285,12 +281,7 @@ pub fn read(io: &mut Io, at: u32) -> Option<Input> {
         let mut entries = Vec::with_capacity(raw.len());
         let mut id = None;
         for e in raw {
-            let value = match e.value {
-                ValueRef::Text(t) => Value::Text(t.to_owned()),
-                ValueRef::Missing => Value::Missing,
-                ValueRef::NotText(k) => Value::NotText(k),
-                ValueRef::InvalidUnicode => Value::InvalidUnicode,
-            };
+            let value = owned(e.value);
             let key = match e.key {
                 Key::Field(f) => f.id.to_owned(),
                 Key::Text(k) => k.to_owned(),
@@ -311,10 +302,21 @@ pub fn read(io: &mut Io, at: u32) -> Option<Input> {
     out
 }
 
-/// One value (the block's first entry), as `form.set` takes it.
+/// One value (the block's first entry), owned, as `form.set` takes it; the block
+/// is zeroed.
 pub fn read_value(io: &mut Io, at: u32) -> Option<Value> {
-    let mut input = read(io, at)?;
-    input.entries.pop().map(|e| e.value.clone())
+    let value = decode(io, at).and_then(|e| e.first().map(|e| owned(e.value)));
+    io.zero(input_end(io, at));
+    value
+}
+
+fn owned(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Text(t) => Value::Text(t.to_owned()),
+        ValueRef::Missing => Value::Missing,
+        ValueRef::NotText(k) => Value::NotText(k),
+        ValueRef::InvalidUnicode => Value::InvalidUnicode,
+    }
 }
 
 /// Template numbers: `field index * TEMPLATE_STRIDE + sub`, where `sub` is
@@ -370,17 +372,14 @@ pub fn template_text(i: u32) -> Option<String> {
 }
 
 /// Writes the findings: the table's as template numbers, then `inline` items (JSON
-/// `[item]` texts). Their count, or `ERR_INVALID_ARGUMENT` when memory cannot grow.
+/// `[item]` texts). Their count, or `ERR_INVALID_ARGUMENT` when memory cannot grow
+/// or a finding has no template number (none has: every finding the tables can
+/// give is numbered, which `wasm/tests/layout.rs` checks; refusing is only the
+/// answer that can never send a report with an item missing).
 pub fn write_findings(io: &mut Io, valid: bool, found: &[Finding], inline: &[String]) -> i32 {
     let n = found.len() + inline.len();
     let head = (2 + 3 * n) * 4;
-    // Findings without a template number (none from the tables): inline, in place.
-    let spill: Vec<String> = found
-        .iter()
-        .filter(|f| template_of(f).is_none())
-        .map(|f| json::issues(core::slice::from_ref(&f.issue())))
-        .collect();
-    let total = head + spill.iter().chain(inline).map(String::len).sum::<usize>();
+    let total = head + inline.iter().map(String::len).sum::<usize>();
     if !io.reserve(total) {
         return ERR_INVALID_ARGUMENT;
     }
@@ -396,7 +395,6 @@ pub fn write_findings(io: &mut Io, valid: bool, found: &[Finding], inline: &[Str
         }
         text_at = end;
     };
-    let mut spill = spill.iter();
     for (i, f) in found.iter().enumerate() {
         let w = 2 + 3 * i;
         match template_of(f) {
@@ -405,7 +403,7 @@ pub fn write_findings(io: &mut Io, valid: bool, found: &[Finding], inline: &[Str
                     dst.copy_from_slice(&[FINDING_TEMPLATE, t, 0]);
                 }
             }
-            None => put_inline(io, w, spill.next().map_or("", String::as_str)),
+            None => return ERR_INVALID_ARGUMENT,
         }
     }
     for (i, text) in inline.iter().enumerate() {
