@@ -30,10 +30,12 @@ for dir in "${@:-examples/*/}"; do
     want=$(sha256sum package-lock.json | cut -d' ' -f1)
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
       npm ci --no-audit --no-fund --silent
-      echo "$want" > "$stamp"
+      mkdir -p node_modules && echo "$want" > "$stamp"
     fi
     npm install --no-save --no-audit --no-fund --silent "$tgz"
-    if npm run | grep -q '^  build$'; then npm run -s build > build.log 2>&1 || { cat build.log; exit 1; }; fi
+    if node -e 'process.exit(require("./package.json").scripts?.build ? 0 : 1)'; then
+      npm run -s build > build.log 2>&1 || { cat build.log; exit 1; }
+    fi
   )
   log "$name: installed and built in $(( $(date +%s) - start ))s"
 done

@@ -556,29 +556,16 @@ mod tests {
         assert_eq!(a.submission.secrets[0].1.expose(), "t2");
     }
 
+    /// The cases live in tests/vectors/target-url.json: ConnectionForm's JS (which
+    /// does this in the wrapper, 1.4 KB brotli smaller than calling in) is tested
+    /// against the same file (tests/js/form.test.mjs).
     #[test]
     fn target_urls() {
-        let cases = [
-            ("/api/connections", None, "/api/connections"),
-            ("/api/connections", Some("abc"), "/api/connections/abc"),
-            ("/api/connections/", Some("abc"), "/api/connections/abc"),
-            ("/api/connections//", Some("abc"), "/api/connections/abc"),
-            ("/api/connections?tenant=7", Some("abc"), "/api/connections/abc?tenant=7"),
-            ("/api/connections/?tenant=7#top", Some("abc"), "/api/connections/abc?tenant=7#top"),
-            ("/api/connections/abc", Some("abc"), "/api/connections/abc"),
-            ("/api/connections/abc/?x=1", Some("abc"), "/api/connections/abc?x=1"),
-            ("/api/connections", Some("a b/c?d"), "/api/connections/a%20b%2Fc%3Fd"),
-            ("/api/connections/a%20b", Some("a b"), "/api/connections/a%20b"),
-            ("/api/connections/a%2fb", Some("a/b"), "/api/connections/a%2fb"),
-            ("/api/connections", Some("é"), "/api/connections/%C3%A9"),
-            ("https://h.example/api/c?t=1", Some("x"), "https://h.example/api/c/x?t=1"),
-            ("", Some("x"), "/x"),
-        ];
+        let cases: Vec<(String, Option<String>, String)> =
+            serde_json::from_str(include_str!("../tests/vectors/target-url.json")).unwrap();
+        assert!(cases.len() >= 16);
         for (url, id, want) in cases {
-            assert_eq!(target_url(url, id), want, "{url} {id:?}");
+            assert_eq!(target_url(&url, id.as_deref()), want, "{url} {id:?}");
         }
-        // Decoding a broken escape is not a match: the id is added.
-        assert_eq!(target_url("/c/%zz", Some("%zz")), "/c/%zz");
-        assert_eq!(target_url("/c/%C3", Some("x")), "/c/%C3/x");
     }
 }

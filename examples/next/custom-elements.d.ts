@@ -1,12 +1,10 @@
-// JSX typing for the custom element, as React 19 passes it: attributes as strings,
-// `onbillcom-*` as event listeners.
+// JSX typing for the custom element: its attributes, as React 19 passes them.
 import type { DetailedHTMLProps, HTMLAttributes } from "react";
 
 type BillcomFormProps = DetailedHTMLProps<HTMLAttributes<HTMLElement>, HTMLElement> & {
   action?: string;
   "api-type"?: string;
   locale?: string;
-  "onbillcom-saved"?: (event: CustomEvent<{ connection: { id: string; name: string } }>) => void;
 };
 
 declare module "react" {

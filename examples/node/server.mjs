@@ -40,7 +40,8 @@ export const server = createServer(async (req, res) => {
   const report = validateSubmission(body);
   if (!report.valid) return send(res, 422, { message: "The settings are not valid.", errors: report.errors });
   // Trimmed exactly as the reference backend stores it; secrets would go to your vault here.
-  const settings = normalize({ ...body.settings, name: body.name, apiType: body.apiType, environment: body.environment });
+  const { name, apiType, environment } = body;
+  const settings = normalize({ name, apiType, environment, ...body.settings, ...body.secrets });
   const now = new Date().toISOString();
   send(res, 201, {
     id: randomUUID(),

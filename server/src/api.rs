@@ -5,14 +5,18 @@
 //! another origin without a CORS preflight, and this server answers none.
 
 use crate::bill::{self, BillClient, Credentials};
-use crate::limiter::{Limiter, Verdict};
-use crate::store::{is_well_formed_id, NewConnection, SavedConnection, Store, StoreError};
+use crate::limiter::{self, Limiter, TestLimiter, Verdict};
+use crate::storage::Storage;
+use crate::store::{
+    is_well_formed_id, Created, Cursor, NewConnection, Precondition, SavedConnection, StoreError, Written,
+    DEFAULT_PAGE, MAX_PAGE,
+};
 use crate::submission::{self, Rejection};
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use billcom_connection::{Issue, Param};
+use billcom_connection::{spec, Issue, Param};
 use http_body_util::BodyExt;
 use serde::Serialize;
 use std::sync::Arc;
@@ -28,38 +32,56 @@ const DRAIN_LIMIT: usize = 1024 * 1024;
 const BODY_TIMEOUT: Duration = Duration::from_secs(15);
 
 pub struct AppState {
-    pub store: Store,
+    pub store: Box<dyn Storage>,
     /// The outbound client for "test connection".
     pub bill: BillClient,
     /// Connection tests per set of credentials.
-    pub limiter: Limiter,
+    pub limiter: Box<dyn TestLimiter>,
 }
 
 impl AppState {
-    pub fn new(store: Store, bill: BillClient) -> AppState {
-        AppState { store, bill, limiter: Limiter::default() }
+    pub fn new(store: impl Storage, bill: BillClient) -> AppState {
+        AppState::from_boxed(Box::new(store), bill)
+    }
+
+    pub fn from_boxed(store: Box<dyn Storage>, bill: BillClient) -> AppState {
+        AppState { store, bill, limiter: Box::new(Limiter::default()) }
+    }
+
+    /// With the limiter's counts somewhere else (PostgreSQL: shared by instances).
+    pub fn with_limiter(mut self, limiter: Box<dyn TestLimiter>) -> AppState {
+        self.limiter = limiter;
+        self
     }
 }
 
 pub type Shared = Arc<AppState>;
 
-/// An error response: `{ message, errors: [...] }`.
+/// An error response: `{ message, code?, errors: [...] }`. `code` names a
+/// request-level failure a client acts on (`idempotency_conflict`, `conflict`).
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
     pub message: &'static str,
+    pub code: Option<&'static str>,
     pub errors: Vec<Issue>,
 }
 
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'a str>,
     errors: &'a [Issue],
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, message: &'static str) -> Self {
-        ApiError { status, message, errors: Vec::new() }
+        ApiError { status, message, code: None, errors: Vec::new() }
+    }
+
+    pub fn with_code(status: StatusCode, code: &'static str, message: &'static str) -> Self {
+        ApiError { status, message, code: Some(code), errors: Vec::new() }
     }
 
     pub fn not_found() -> Self {
@@ -73,7 +95,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        json(self.status, &ErrorBody { message: self.message, errors: &self.errors })
+        json(self.status, &ErrorBody { message: self.message, code: self.code, errors: &self.errors })
     }
 }
 
@@ -109,10 +131,10 @@ pub fn json<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response {
 async fn blocking<T, F>(state: &Shared, f: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
-    F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    F: FnOnce(&dyn Storage) -> Result<T, StoreError> + Send + 'static,
 {
     let state = Arc::clone(state);
-    match tokio::task::spawn_blocking(move || f(&state.store)).await {
+    match tokio::task::spawn_blocking(move || f(&*state.store)).await {
         Ok(r) => r.map_err(ApiError::from),
         Err(_) => {
             tracing::error!("a storage task failed");
@@ -173,12 +195,40 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Zeroizing<Vec<u8>>
     tokio::time::timeout(BODY_TIMEOUT, read).await.unwrap_or(Err(BodyError::Timeout))
 }
 
+/// Exactly one `Content-Type`, `application/json`, with no parameter but an
+/// optional `charset=utf-8` (JSON is UTF-8: RFC 8259). Anything else — another
+/// charset, a second Content-Type header — is refused rather than guessed at.
 fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+    let mut values = headers.get_all(header::CONTENT_TYPE).iter();
+    let (Some(value), None) = (values.next(), values.next()) else { return false };
+    let Ok(value) = value.to_str() else { return false };
+    let mut parts = value.split(';');
+    let essence_ok = parts.next().is_some_and(|e| e.trim().eq_ignore_ascii_case("application/json"));
+    essence_ok
+        && parts.all(|p| match p.split_once('=') {
+            Some((name, v)) => {
+                name.trim().eq_ignore_ascii_case("charset") && v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+            }
+            None => p.trim().is_empty(),
+        })
+}
+
+/// The longest `field` an `unknown_field` item echoes: a key can be up to the
+/// body's size, and echoing it whole would only amplify a hostile request.
+const MAX_ECHOED_KEY: usize = 64;
+
+/// Clips the keys echoed by `unknown_field` items to [`MAX_ECHOED_KEY`] characters
+/// (plus "…"); the message already shortens them.
+fn clip_unknown_keys(errors: &mut [Issue]) {
+    for e in errors {
+        if let Some(field) = &e.field {
+            if field.chars().nth(MAX_ECHOED_KEY).is_some() {
+                let mut clipped: String = field.chars().take(MAX_ECHOED_KEY).collect();
+                clipped.push('…');
+                e.field = Some(clipped.into());
+            }
+        }
+    }
 }
 
 /// Reads, parses and validates a create/replace body.
@@ -189,7 +239,7 @@ async fn submission(headers: &HeaderMap, body: Body) -> Result<NewConnection, Ap
     if !is_json(headers) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Send the connection as JSON, with Content-Type: application/json.",
+            "Send the connection as JSON, with one Content-Type: application/json (UTF-8).",
         ));
     }
     let bytes = match bytes {
@@ -211,17 +261,75 @@ async fn submission(headers: &HeaderMap, body: Body) -> Result<NewConnection, Ap
     match submission::parse(parsed) {
         Ok(connection) => Ok(connection),
         Err(Rejection::Malformed(message)) => Err(ApiError::new(StatusCode::BAD_REQUEST, message)),
-        Err(Rejection::Invalid(errors)) => Err(ApiError {
+        Err(Rejection::Invalid(mut errors)) => Err(ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: None,
             message: "The connection is not valid; see errors.",
-            errors,
+            errors: {
+                clip_unknown_keys(&mut errors);
+                errors
+            },
         }),
         Err(Rejection::Internal) => Err(ApiError::internal()),
     }
 }
 
+/// The `ETag` of a saved connection: its version, as a strong entity-tag.
+fn etag(version: i64) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!("\"{version}\"")).ok()
+}
+
+/// `If-Match`: absent (`None`), `*`, or a list of strong entity-tags naming
+/// versions. A weak tag never matches (RFC 9110 uses strong comparison here), nor
+/// does anything that is not a version of ours; a header that is not a list of
+/// entity-tags is a 400.
+fn if_match(headers: &HeaderMap) -> Result<Option<Precondition>, ApiError> {
+    let bad =
+        || ApiError::with_code(StatusCode::BAD_REQUEST, "invalid_if_match", "If-Match must be * or a list of ETags.");
+    let mut versions = Vec::new();
+    let mut any = false;
+    let mut seen = false;
+    for value in headers.get_all(header::IF_MATCH) {
+        seen = true;
+        let text = value.to_str().map_err(|_| bad())?;
+        for tag in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            if tag == "*" {
+                any = true;
+            } else if let Some(opaque) = tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+                if let Ok(v) = opaque.parse::<i64>() {
+                    versions.push(v);
+                }
+            } else if !(tag.starts_with("W/\"") && tag.ends_with('"') && tag.len() >= 4) {
+                return Err(bad());
+            }
+        }
+    }
+    Ok(match (seen, any) {
+        (false, _) => None,
+        (true, true) => Some(Precondition::Any),
+        (true, false) => Some(Precondition::Versions(versions)),
+    })
+}
+
+/// 412 for a stale `If-Match`, carrying the stored version's `ETag`.
+fn stale(current: i64) -> Response {
+    let mut res = ApiError::with_code(
+        StatusCode::PRECONDITION_FAILED,
+        "conflict",
+        "This connection was changed since it was read (If-Match does not match its version); nothing was saved.",
+    )
+    .into_response();
+    if let Some(tag) = etag(current) {
+        res.headers_mut().insert(header::ETAG, tag);
+    }
+    res
+}
+
 fn saved(status: StatusCode, c: &SavedConnection) -> Response {
     let mut res = json(status, c);
+    if let Some(tag) = etag(c.version) {
+        res.headers_mut().insert(header::ETAG, tag);
+    }
     if status == StatusCode::CREATED {
         if let Ok(v) = HeaderValue::from_str(&format!("/api/connections/{}", c.id)) {
             res.headers_mut().insert(header::LOCATION, v);
@@ -230,16 +338,104 @@ fn saved(status: StatusCode, c: &SavedConnection) -> Response {
     res
 }
 
-pub async fn list(State(state): State<Shared>) -> Result<Response, ApiError> {
-    let all = blocking(&state, |s| s.list()).await?;
-    Ok(json(StatusCode::OK, &all))
+/// `limit` and `cursor` from the query string (anything else is ignored).
+fn page_query(query: Option<&str>) -> Result<(usize, Option<Cursor>), ApiError> {
+    let mut limit = DEFAULT_PAGE;
+    let mut cursor = None;
+    for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        match &*k {
+            "limit" => {
+                limit = v.parse::<usize>().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or_else(|| {
+                    ApiError::with_code(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_limit",
+                        "limit must be a whole number from 1 to 500.",
+                    )
+                })?;
+            }
+            "cursor" => {
+                cursor = Some(Cursor::decode(&v).ok_or_else(|| {
+                    ApiError::with_code(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_cursor",
+                        "cursor must be a value this server gave in a Link header.",
+                    )
+                })?);
+            }
+            _ => {}
+        }
+    }
+    Ok((limit, cursor))
 }
 
+/// `GET /api/connections?limit=&cursor=`: one page (default 100, at most 500) in
+/// creation order, as a JSON array; when more follow, a `Link: <…>; rel="next"`
+/// header holds the next page's URL (with an opaque cursor).
+pub async fn list(State(state): State<Shared>, uri: axum::http::Uri) -> Result<Response, ApiError> {
+    let (limit, cursor) = page_query(uri.query())?;
+    let page = blocking(&state, move |s| s.list_page(cursor, limit)).await?;
+    let mut res = json(StatusCode::OK, &page.items);
+    if let Some(next) = page.next {
+        let link = format!("</api/connections?limit={limit}&cursor={}>; rel=\"next\"", next.encode());
+        if let Ok(v) = HeaderValue::from_str(&link) {
+            res.headers_mut().insert(header::LINK, v);
+        }
+    }
+    Ok(res)
+}
+
+/// The `Idempotency-Key` header: absent, or 1 to 255 visible ASCII characters
+/// (one header only).
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let bad = || {
+        ApiError::with_code(
+            StatusCode::BAD_REQUEST,
+            "invalid_idempotency_key",
+            "Idempotency-Key must be one header of 1 to 255 visible ASCII characters.",
+        )
+    };
+    let mut values = headers.get_all("idempotency-key").iter();
+    let Some(value) = values.next() else { return Ok(None) };
+    if values.next().is_some() {
+        return Err(bad());
+    }
+    let bytes = value.as_bytes();
+    if bytes.is_empty() || bytes.len() > 255 || !bytes.iter().all(|b| (0x21..=0x7e).contains(b)) {
+        return Err(bad());
+    }
+    Ok(Some(String::from_utf8_lossy(bytes).into_owned()))
+}
+
+/// `POST /api/connections`. With an `Idempotency-Key`, a retry of the same body
+/// returns the first request's record (201, same id, `Idempotent-Replayed: true`)
+/// instead of creating a second one; the same key with another body is a 422
+/// `idempotency_conflict`.
 pub async fn create(State(state): State<Shared>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let key = idempotency_key(&headers);
     let new = submission(&headers, body).await?;
-    let c = blocking(&state, move |s| s.create(&new)).await?;
-    tracing::info!(id = %c.id, api_type = %c.api_type, "connection created");
-    Ok(saved(StatusCode::CREATED, &c))
+    let key = key?;
+    match blocking(&state, move |s| s.create_once(key.as_deref(), &new)).await? {
+        Created::New(c) => {
+            tracing::info!(id = %c.id, api_type = %c.api_type, "connection created");
+            Ok(saved(StatusCode::CREATED, &c))
+        }
+        Created::Replayed(c) => {
+            tracing::info!(id = %c.id, "connection create replayed (Idempotency-Key)");
+            let mut res = saved(StatusCode::CREATED, &c);
+            res.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+            Ok(res)
+        }
+        Created::Conflict => Err(ApiError::with_code(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_conflict",
+            "This Idempotency-Key was used for a different connection; use a new key for a new save.",
+        )),
+        Created::Gone => Err(ApiError::with_code(
+            StatusCode::GONE,
+            "idempotency_gone",
+            "The connection this Idempotency-Key created has since been deleted.",
+        )),
+    }
 }
 
 pub async fn get_one(
@@ -253,6 +449,8 @@ pub async fn get_one(
     }
 }
 
+/// `PUT /api/connections/{id}`: a full replacement; with `If-Match`, only of the
+/// version(s) named (else 412 `conflict`, nothing saved).
 pub async fn replace(
     State(state): State<Shared>,
     path: Result<Path<String>, axum::extract::rejection::PathRejection>,
@@ -260,37 +458,48 @@ pub async fn replace(
     body: Body,
 ) -> Result<Response, ApiError> {
     let id = id_of(path)?;
+    let precondition = if_match(&headers);
     let new = submission(&headers, body).await?;
-    match blocking(&state, move |s| s.replace(&id, &new)).await? {
-        Some(c) => {
-            tracing::info!(id = %c.id, api_type = %c.api_type, "connection replaced");
+    let precondition = precondition?;
+    match blocking(&state, move |s| s.replace_if(&id, &new, precondition.as_ref())).await? {
+        Written::Done(c) => {
+            tracing::info!(id = %c.id, api_type = %c.api_type, version = c.version, "connection replaced");
             Ok(saved(StatusCode::OK, &c))
         }
-        None => Err(ApiError::not_found()),
+        Written::NotFound => Err(ApiError::not_found()),
+        Written::Stale(current) => Ok(stale(current)),
     }
 }
 
+/// `DELETE /api/connections/{id}`; with `If-Match`, only of the version(s) named.
 pub async fn delete(
     State(state): State<Shared>,
     path: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = id_of(path)?;
+    let precondition = if_match(&headers)?;
     let log_id = id.clone();
-    if blocking(&state, move |s| s.delete(&id)).await? {
-        tracing::info!(id = %log_id, "connection deleted");
-        Ok(StatusCode::NO_CONTENT.into_response())
-    } else {
-        Err(ApiError::not_found())
+    match blocking(&state, move |s| s.delete_if(&id, precondition.as_ref())).await? {
+        Written::Done(()) => {
+            tracing::info!(id = %log_id, "connection deleted");
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        Written::NotFound => Err(ApiError::not_found()),
+        Written::Stale(current) => Ok(stale(current)),
     }
 }
 
 /// Runs a connection test: the rate limit first (no call to BILL when over it),
 /// then the test. Always 200 with the `TestResult`.
-async fn run_test(state: &Shared, creds: Credentials, id: Option<&str>) -> Response {
+///
+/// `key` is the limiter's key, from [`TestLimiter::key`].
+async fn run_test(state: &Shared, creds: Credentials, key: [u8; 32], id: Option<&str>) -> Response {
     let started = std::time::Instant::now();
     let api_type = creds.api_type.id;
-    let key = state.limiter.key(|h| creds.hash_identity(h));
-    let result = match state.limiter.check(key, started) {
+    let limits = Arc::clone(state);
+    let verdict = tokio::task::spawn_blocking(move || limits.limiter.take(&key)).await.unwrap_or(Verdict::Allowed);
+    let result = match verdict {
         Verdict::Limited(wait) => bill::limited(wait),
         Verdict::Allowed => state.bill.test_connection(&creds).await,
     };
@@ -317,8 +526,11 @@ async fn run_test(state: &Shared, creds: Credentials, id: Option<&str>) -> Respo
 /// create, validated the same way: 422 with the report when invalid).
 pub async fn test_unsaved(State(state): State<Shared>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
     let new = submission(&headers, body).await?;
+    let api_type = spec::api_type(new.api_type).ok_or_else(ApiError::internal)?;
+    let (field, value) = limiter::counted(api_type, &new.secrets);
+    let key = state.limiter.key(new.environment, field, value);
     let creds = Credentials::from_new(new).ok_or_else(ApiError::internal)?;
-    Ok(run_test(&state, creds, None).await)
+    Ok(run_test(&state, creds, key, None).await)
 }
 
 /// Whether a browser says this request comes from another site. The saved
@@ -356,15 +568,18 @@ pub async fn test_saved(
         return Err(ApiError::new(StatusCode::FORBIDDEN, "Cross-site requests cannot test a saved connection."));
     }
     let lookup = id.clone();
-    let loaded = blocking(&state, move |s| {
-        let Some(saved) = s.get(&lookup)? else { return Ok(None) };
-        Ok(s.load_secrets(&lookup)?.map(|secrets| (saved, secrets)))
-    })
-    .await?;
+    // One read of record and secrets together: never one version's settings with
+    // another's secrets (issue 13, finding 1).
+    let loaded = blocking(&state, move |s| s.load_with_secrets(&lookup)).await?;
     let Some((saved, secrets)) = loaded else { return Err(ApiError::not_found()) };
+    let key = spec::api_type(&saved.api_type).map(|t| {
+        let (field, value) = limiter::counted(t, &secrets);
+        state.limiter.key(&saved.environment, field, value)
+    });
     let creds = Credentials::from_saved(&saved, secrets).ok_or_else(|| {
         tracing::error!(id = %id, "a saved connection has an unknown API type or environment");
         ApiError::internal()
     })?;
-    Ok(run_test(&state, creds, Some(&id)).await)
+    let key = key.ok_or_else(ApiError::internal)?;
+    Ok(run_test(&state, creds, key, Some(&id)).await)
 }

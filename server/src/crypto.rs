@@ -8,6 +8,8 @@
 
 use aes_gcm::aead::{Aead, KeyInit, Nonce, Payload};
 use aes_gcm::Aes256Gcm;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use std::fmt;
 use zeroize::Zeroizing;
 
@@ -102,6 +104,45 @@ impl Cipher {
     }
 }
 
+/// Keyed fingerprints (HMAC-SHA256) of request bodies, for `Idempotency-Key`:
+/// two bodies are compared without storing them (they hold secrets), and under a
+/// key derived from the data key, so a stolen database does not let anyone test
+/// guesses of a secret against a fingerprint.
+pub struct Fingerprints(Zeroizing<[u8; 32]>);
+
+impl fmt::Debug for Fingerprints {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Fingerprints([redacted])")
+    }
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+fn hmac(key: &[u8]) -> HmacSha256 {
+    // HMAC takes a key of any length, so this cannot fail.
+    <HmacSha256 as hmac::KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC accepts any key length"))
+}
+
+impl Fingerprints {
+    /// Derives the fingerprint key from the data key (HMAC with a fixed label).
+    pub fn new(key: &Key) -> Fingerprints {
+        let mut m = hmac(key.as_slice());
+        m.update(b"billcom-connection:v1:idempotency-fingerprint");
+        Fingerprints(Zeroizing::new(m.finalize().into_bytes().into()))
+    }
+
+    /// The fingerprint of a sequence of byte strings (each length-prefixed, so
+    /// `["ab", "c"]` and `["a", "bc"]` differ).
+    pub fn of(&self, parts: &[&[u8]]) -> [u8; 32] {
+        let mut m = hmac(self.0.as_slice());
+        for p in parts {
+            m.update(&(p.len() as u64).to_be_bytes());
+            m.update(p);
+        }
+        m.finalize().into_bytes().into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +180,14 @@ mod tests {
         assert_ne!(n1, n2);
         assert_ne!(c1, c2);
         Ok(())
+    }
+
+    #[test]
+    fn fingerprints_depend_on_key_and_framing() {
+        let a = Fingerprints::new(&key(1));
+        assert_eq!(a.of(&[b"ab", b"c"]), Fingerprints::new(&key(1)).of(&[b"ab", b"c"]));
+        assert_ne!(a.of(&[b"ab", b"c"]), a.of(&[b"a", b"bc"]));
+        assert_ne!(a.of(&[b"ab", b"c"]), Fingerprints::new(&key(2)).of(&[b"ab", b"c"]));
     }
 
     #[test]

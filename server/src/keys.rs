@@ -153,23 +153,25 @@ pub fn generate_key_file(path: &Path) -> Result<Key, KeyError> {
     }
 }
 
-/// Writes `key` as a new key file (base64 and a newline), mode 0600, durably;
-/// fails if the file exists.
+/// Writes `key` as a new key file (base64 and a newline), mode 0600, durably and
+/// atomically; fails if the file exists.
+///
+/// The key is written to a temporary file beside it, synced, and only then linked
+/// into place (a hard link, which like `create_new` never replaces an existing
+/// file), so a crash at any point leaves either no key file or a whole one, never
+/// a short one. A temporary file left by a crash is removed by the next start
+/// ([`remove_leftovers`]).
 pub fn write_key_file(path: &Path, key: &Key) -> Result<(), KeyError> {
+    let create = |source| KeyError::FileCreate { path: path.to_owned(), source };
     let mut text = Zeroizing::new(STANDARD.encode(key.as_slice()));
     text.push('\n');
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|source| KeyError::FileCreate { path: path.to_owned(), source })?;
-    let written = file.write_all(text.as_bytes()).and_then(|()| file.sync_all());
-    if let Err(source) = written {
-        // Never leave a half-written key file behind to be mistaken for the key.
-        let _ = fs::remove_file(path);
-        return Err(KeyError::FileCreate { path: path.to_owned(), source });
-    }
+    let tmp = temp_path(path)?;
+    let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp).map_err(create)?;
+    let published =
+        file.write_all(text.as_bytes()).and_then(|()| file.sync_all()).and_then(|()| fs::hard_link(&tmp, path));
+    drop(file);
+    let _ = fs::remove_file(&tmp);
+    published.map_err(create)?;
     // Make the new directory entry durable too (best effort).
     if let Some(dir) = path.parent() {
         if let Ok(d) = fs::File::open(dir) {
@@ -177,6 +179,34 @@ pub fn write_key_file(path: &Path, key: &Key) -> Result<(), KeyError> {
         }
     }
     Ok(())
+}
+
+/// `<key file>.tmp-<random>`: where a key is written before it is linked into place.
+fn temp_path(path: &Path) -> Result<PathBuf, KeyError> {
+    let suffix = crypto::random::<6>()?.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(format!(".tmp-{suffix}"));
+    Ok(path.with_file_name(name))
+}
+
+/// Removes temporary key files a crash left in `data_dir` (never a key file).
+pub fn remove_leftovers(data_dir: &Path) {
+    let Ok(entries) = fs::read_dir(data_dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let ours =
+            [KEY_FILE, NEW_KEY_FILE].iter().any(|k| name.strip_prefix(k).is_some_and(|rest| rest.starts_with(".tmp-")));
+        if ours {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether the key file exists and is empty: what an older version could leave
+/// when killed while creating it. Safe to replace only while no data is encrypted.
+pub fn is_empty_key_file(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0)
 }
 
 #[cfg(test)]
@@ -192,6 +222,28 @@ mod tests {
         assert!(matches!(from_env_value(&STANDARD.encode([7u8; 16])), Err(KeyError::EnvWrongSize(16))));
         assert!(matches!(from_env_value("not base64 at all!"), Err(KeyError::EnvNotBase64)));
         assert!(matches!(from_env_value(""), Err(KeyError::EnvWrongSize(0))));
+    }
+
+    #[test]
+    fn a_key_file_appears_whole_or_not_at_all() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = key_file_path(dir.path());
+        let key = generate_key_file(&path)?;
+        assert_eq!(fs::metadata(&path)?.len(), 45);
+        assert_eq!(fs::metadata(&path)?.permissions().mode() & 0o777, 0o600);
+        assert_eq!(read_key_file(&path)?.map(|k| *k), Some(*key));
+        // Never replaced; and no temporary file is left behind either way.
+        assert!(write_key_file(&path, &crypto::generate_key()?).is_err());
+        assert_eq!(read_key_file(&path)?.map(|k| *k), Some(*key));
+        let names: Vec<_> = fs::read_dir(dir.path())?.flatten().map(|e| e.file_name()).collect();
+        assert_eq!(names, [std::ffi::OsString::from(KEY_FILE)]);
+        // What a crash between writing and linking leaves is cleaned up.
+        fs::write(dir.path().join("connection.key.tmp-0123456789ab"), "half")?;
+        fs::write(dir.path().join("connection.key.new.tmp-0123456789ab"), "")?;
+        remove_leftovers(dir.path());
+        let names: Vec<_> = fs::read_dir(dir.path())?.flatten().map(|e| e.file_name()).collect();
+        assert_eq!(names, [std::ffi::OsString::from(KEY_FILE)]);
+        Ok(())
     }
 
     #[test]

@@ -7,14 +7,17 @@
 
 pub mod api;
 pub mod bill;
-pub mod config;
+pub mod cli;
 pub mod crypto;
 pub mod keys;
 pub mod limiter;
+pub mod pg;
+pub mod serve;
+pub mod startup;
 pub mod statics;
+pub mod storage;
 pub mod store;
 pub mod submission;
-pub mod time;
 
 use api::Shared;
 use axum::extract::{Request, State};
@@ -25,7 +28,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use statics::StaticRoots;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+use tower_http::timeout::TimeoutLayer;
 
 #[derive(Clone)]
 struct RouterState {
@@ -40,7 +44,8 @@ impl axum::extract::FromRef<RouterState> for Shared {
 }
 
 /// The whole application: API, static files, headers and request logging.
-pub fn router(state: Shared, roots: StaticRoots) -> Router {
+/// `request_timeout`: the longest one request may take (then 408).
+pub fn router(state: Shared, roots: StaticRoots, request_timeout: Duration) -> Router {
     let state = RouterState { api: state, roots: Arc::new(roots) };
     Router::new()
         .route("/api/connections", get(api::list).post(api::create))
@@ -48,6 +53,7 @@ pub fn router(state: Shared, roots: StaticRoots) -> Router {
         .route("/api/connections/{id}", get(api::get_one).put(api::replace).delete(api::delete))
         .route("/api/connections/{id}/test", post(api::test_saved))
         .fallback(fallback)
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
         .layer(middleware::from_fn(headers_and_log))
         .with_state(state)
 }
@@ -90,7 +96,7 @@ fn host_allowed(host: Option<&HeaderValue>) -> bool {
         }
     };
     let name = name.to_ascii_lowercase();
-    name == "localhost" || name.parse::<std::net::IpAddr>().is_ok() || allowed_hosts().iter().any(|h| *h == name)
+    name == "localhost" || name.parse::<std::net::IpAddr>().is_ok() || allowed_hosts().contains(&name)
 }
 
 fn is_api(path: &str) -> bool {
@@ -118,6 +124,11 @@ async fn headers_and_log(req: Request, next: Next) -> Response {
         api::ApiError::new(StatusCode::MISDIRECTED_REQUEST, "This server does not answer for that host name.")
             .into_response()
     };
+    if res.status() == StatusCode::REQUEST_TIMEOUT && res.headers().get(header::CONTENT_TYPE).is_none() {
+        // tower-http's timeout: the request took longer than --request-timeout-ms.
+        tracing::warn!(method = %method, path = %path, "request timed out (--request-timeout-ms)");
+        res = api::ApiError::new(StatusCode::REQUEST_TIMEOUT, "The request took too long.").into_response();
+    }
     if api && res.status() == StatusCode::METHOD_NOT_ALLOWED {
         // axum's own 405 has an empty body; give it the API's error shape, keeping
         // its Allow header.

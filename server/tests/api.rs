@@ -18,7 +18,7 @@ fn expected_secrets(api_type: &str) -> Vec<&'static str> {
 
 #[test]
 fn full_crud_for_each_api_type() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[]);
     let mut ids = Vec::new();
     for api_type in API_TYPES {
@@ -46,7 +46,18 @@ fn full_crud_for_each_api_type() {
         let keys: Vec<&String> = c.as_object().map(|m| m.keys().collect()).unwrap_or_default();
         assert_eq!(
             keys,
-            ["apiType", "baseUrl", "createdAt", "environment", "id", "name", "secretsSet", "settings", "updatedAt"]
+            [
+                "apiType",
+                "baseUrl",
+                "createdAt",
+                "environment",
+                "id",
+                "name",
+                "secretsSet",
+                "settings",
+                "updatedAt",
+                "version"
+            ]
         );
 
         // Read.
@@ -98,7 +109,7 @@ fn full_crud_for_each_api_type() {
 
 #[test]
 fn replacing_can_change_the_api_type() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[]);
     let r = server.send_json("POST", "/api/connections", &body_for("ap-ar-v2", "switch"));
     assert_eq!(r.status, 201);
@@ -114,7 +125,7 @@ fn replacing_can_change_the_api_type() {
 
 #[test]
 fn update_requires_every_secret_again() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[]);
     for api_type in API_TYPES {
         let body = body_for(api_type, "reenter");
@@ -200,7 +211,7 @@ fn flatten(body: &Value) -> Vec<(&str, Value)> {
 
 #[test]
 fn same_codes_as_the_client() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[]);
     // (label, change to a valid body, expected (field, code) items in order)
     let cases: Vec<Case> = vec![
@@ -260,7 +271,7 @@ fn same_codes_as_the_client() {
 
 #[test]
 fn misplaced_and_extra_keys_are_unknown_fields() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[]);
     let cases: Vec<Case> = vec![
         // A secret in settings would be stored in clear and echoed back.
@@ -318,7 +329,7 @@ fn misplaced_and_extra_keys_are_unknown_fields() {
 
 #[test]
 fn a_non_email_username_is_only_a_warning() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[]);
     let mut b = body_for("ap-ar-v2", "sync-token");
     b["settings"]["username"] = json!("my-sync-token");
@@ -329,9 +340,31 @@ fn a_non_email_username_is_only_a_warning() {
     assert_eq!(r.json()["settings"]["organizationId"], "00801ABCDEFGHIJKLM", "stored normalized");
 }
 
+/// Issue 13 finding 6: a name carrying a right-to-left override (or another
+/// invisible format character) is refused by the server as by the browser, and
+/// nothing is saved.
+#[test]
+fn a_name_with_a_bidi_override_is_refused() {
+    let dirs = Dirs::for_api();
+    let server = dirs.start(&[]);
+    for name in ["Payables \u{202E}lanif", "Pay\u{200B}ables", "\u{2066}Payables\u{2069}"] {
+        let mut b = body_for("ap-ar-v3", "bidi");
+        b["name"] = json!(name);
+        let r = server.send_json("POST", "/api/connections", &b);
+        assert_eq!(r.status, 422, "{name:?}: {}", r.text());
+        let item = &r.json()["errors"][0];
+        assert_eq!(
+            (item["field"].as_str(), item["params"]["rule"].as_str()),
+            (Some("name"), Some("no_invisible")),
+            "{item}"
+        );
+    }
+    assert_eq!(server.get("/api/connections").json(), json!([]));
+}
+
 #[test]
 fn malformed_oversized_and_wrongly_typed_bodies() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[]);
     let json_ct = [("Content-Type", "application/json")];
     let check = |r: &Resp, status: u16, label: &str| {
@@ -366,12 +399,31 @@ fn malformed_oversized_and_wrongly_typed_bodies() {
         Some("application/x-www-form-urlencoded"),
         Some("application/jsonp"),
         Some("multipart/form-data; boundary=x"),
+        Some("application/json; charset=utf-16"),
+        Some("application/json; charset=iso-8859-1"),
+        Some("application/json; boundary=x"),
     ] {
         let headers: Vec<(&str, &str)> = ct.map(|c| vec![("Content-Type", c)]).unwrap_or_default();
         check(&server.request("POST", "/api/connections", &headers, &valid), 415, &format!("content type {ct:?}"));
     }
     let r = server.request("POST", "/api/connections", &[("Content-Type", "Application/JSON; charset=utf-8")], &valid);
     assert_eq!(r.status, 201, "parameters and case of the media type are fine");
+    let r =
+        server.request("POST", "/api/connections", &[("Content-Type", "application/json;charset=\"UTF-8\"")], &valid);
+    assert_eq!(r.status, 201, "a quoted charset is fine");
+    // Two Content-Type headers: refused, whatever they say.
+    let two = [("Content-Type", "application/json"), ("Content-Type", "text/plain")];
+    check(&server.request("POST", "/api/connections", &two, &valid), 415, "two content types");
+    let same = [("Content-Type", "application/json"), ("Content-Type", "application/json")];
+    check(&server.request("POST", "/api/connections", &same, &valid), 415, "a repeated content type");
+    // An unknown key is echoed clipped, not whole.
+    let mut huge_key = body_for("spend-expense", "key");
+    huge_key["k".repeat(60_000)] = json!(1);
+    let r = server.send_json("POST", "/api/connections", &huge_key);
+    assert_eq!(r.status, 422);
+    assert!(r.body.len() < 2_000, "{} bytes", r.body.len());
+    let field = r.json()["errors"][0]["field"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(field, format!("{}…", "k".repeat(64)));
 
     // Over 64 KB: valid JSON padded with whitespace, declared or chunked.
     let mut big = valid.clone();
@@ -436,7 +488,7 @@ fn malformed_oversized_and_wrongly_typed_bodies() {
 
 #[test]
 fn serves_the_demo_and_refuses_traversal() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     // A symlink inside www/ pointing outside it.
     let _ = std::os::unix::fs::symlink(
         dirs.static_root().join("outside-secret.txt"),
@@ -492,7 +544,7 @@ fn serves_the_demo_and_refuses_traversal() {
 
 #[test]
 fn answers_only_for_its_own_host_names() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = dirs.start(&[("BILLCOM_ALLOWED_HOSTS", "billcom.internal, Proxy.Example")]);
     let get = |host: &str| server.request("GET", "/api/connections", &[("Host", host)], b"");
     // Names that can only mean this machine, and the configured ones.
@@ -516,4 +568,226 @@ fn answers_only_for_its_own_host_names() {
     }
     let r = server.request("GET", "/", &[("Host", "evil.example")], b"");
     assert_eq!(r.status, 421);
+}
+
+fn post_with_key(server: &Server, key: &str, body: &Value) -> Resp {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    server.request(
+        "POST",
+        "/api/connections",
+        &[("Content-Type", "application/json"), ("Idempotency-Key", key)],
+        &bytes,
+    )
+}
+
+/// Issue 10/13: a retried save with the same Idempotency-Key never creates a
+/// second record, across restarts and racing retries; another body with that key
+/// is a 422 `idempotency_conflict`.
+#[test]
+fn an_idempotency_key_makes_a_retried_create_safe() {
+    let dirs = Dirs::for_api();
+    let server = dirs.start(&[]);
+    let body = body_for("ap-ar-v3", "idem");
+    let first = post_with_key(&server, "save-1f0c", &body);
+    assert_eq!(first.status, 201, "{}", first.text());
+    assert_eq!(first.header("idempotent-replayed"), None);
+    let id = first.json()["id"].as_str().unwrap_or_default().to_owned();
+    let again = post_with_key(&server, "save-1f0c", &body);
+    assert_eq!(again.status, 201, "{}", again.text());
+    assert_eq!(again.json()["id"], id.as_str());
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.header("location"), first.header("location"));
+    assert_no_secret(again.raw().as_bytes(), &secret_values(&body), "a replayed answer");
+
+    // The same key with another body (here only a secret differs): a conflict.
+    let other = body_for("ap-ar-v3", "idem-other");
+    let r = post_with_key(&server, "save-1f0c", &other);
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert_eq!(r.json()["code"], "idempotency_conflict");
+    assert_no_secret(r.raw().as_bytes(), &secret_values(&other), "a conflict answer");
+
+    // An invalid body is not remembered: fixing it and retrying with the key works.
+    let mut bad = body_for("partner", "idem-fixed");
+    bad["name"] = json!("");
+    assert_eq!(post_with_key(&server, "save-2", &bad).status, 422);
+    let fixed = post_with_key(&server, "save-2", &body_for("partner", "idem-fixed"));
+    assert_eq!(fixed.status, 201, "{}", fixed.text());
+    assert_eq!(fixed.header("idempotent-replayed"), None);
+
+    // Racing retries of one save: one record.
+    let addr = server.addr;
+    let bytes = serde_json::to_vec(&body_for("spend-expense", "idem-race")).unwrap_or_default();
+    let ids: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let bytes = bytes.clone();
+                s.spawn(move || {
+                    let r = request(
+                        addr,
+                        "POST",
+                        "/api/connections",
+                        &[("Content-Type", "application/json"), ("Idempotency-Key", "race-key")],
+                        &bytes,
+                    );
+                    assert_eq!(r.status, 201, "{}", r.text());
+                    r.json()["id"].as_str().unwrap_or_default().to_owned()
+                })
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    assert_eq!(ids.len(), 8);
+    assert!(ids.iter().all(|i| *i == ids[0]), "{ids:?}");
+    assert_eq!(server.get("/api/connections").json().as_array().map(Vec::len), Some(3));
+
+    // Bad keys.
+    let long = "k".repeat(256);
+    for key in ["", " ", "two words", "é", long.as_str()] {
+        let r = post_with_key(&server, key, &body);
+        assert_eq!((r.status, r.json()["code"].as_str()), (400, Some("invalid_idempotency_key")), "{key:?}");
+    }
+
+    // Kept in the database: a restart still knows the key.
+    drop(server.stop());
+    let server = dirs.start(&[]);
+    let r = post_with_key(&server, "save-1f0c", &body);
+    assert_eq!((r.status, r.json()["id"].as_str()), (201, Some(id.as_str())));
+    // Once its record is deleted, a retry is told so rather than recreating it.
+    assert_eq!(server.request("DELETE", &format!("/api/connections/{id}"), &[], b"").status, 204);
+    let r = post_with_key(&server, "save-1f0c", &body);
+    assert_eq!((r.status, r.json()["code"].as_str()), (410, Some("idempotency_gone")), "{}", r.text());
+}
+
+fn put(server: &Server, id: &str, if_match: Option<&str>, body: &Value) -> Resp {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let mut headers = vec![("Content-Type", "application/json")];
+    if let Some(tag) = if_match {
+        headers.push(("If-Match", tag));
+    }
+    server.request("PUT", &format!("/api/connections/{id}"), &headers, &bytes)
+}
+
+/// Issue 13 part 2: every saved connection has a version, sent as its ETag; PUT
+/// and DELETE with If-Match refuse a stale version with 412 `conflict` and change
+/// nothing; without If-Match they behave as before.
+#[test]
+fn optimistic_concurrency_with_etag_and_if_match() {
+    let dirs = Dirs::for_api();
+    let server = dirs.start(&[]);
+    let r = server.send_json("POST", "/api/connections", &body_for("ap-ar-v3", "occ"));
+    assert_eq!((r.status, r.header("etag")), (201, Some("\"1\"")));
+    assert_eq!(r.json()["version"], 1);
+    let id = r.json()["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(server.get(&format!("/api/connections/{id}")).header("etag"), Some("\"1\""));
+
+    let mut edited = body_for("ap-ar-v3", "occ");
+    edited["name"] = json!("edited once");
+    let r = put(&server, &id, Some("\"1\""), &edited);
+    assert_eq!((r.status, r.header("etag")), (200, Some("\"2\"")), "{}", r.text());
+    assert_eq!(r.json()["version"], 2);
+
+    // A second editor still holding version 1: refused, nothing changed.
+    let mut late = body_for("partner", "occ-late");
+    late["name"] = json!("late edit");
+    let r = put(&server, &id, Some("\"1\""), &late);
+    assert_eq!((r.status, r.json()["code"].as_str(), r.header("etag")), (412, Some("conflict"), Some("\"2\"")));
+    assert_no_secret(r.raw().as_bytes(), &secret_values(&late), "a 412");
+    let now = server.get(&format!("/api/connections/{id}")).json();
+    assert_eq!((now["name"].as_str(), now["version"].as_i64()), (Some("edited once"), Some(2)));
+
+    // Lists, *, weak tags, garbage, and no header at all.
+    assert_eq!(put(&server, &id, Some("\"7\", \"2\""), &edited).json()["version"], 3);
+    assert_eq!(put(&server, &id, Some("*"), &edited).json()["version"], 4);
+    assert_eq!(put(&server, &id, Some("W/\"4\""), &edited).status, 412, "weak tags never match");
+    assert_eq!(put(&server, &id, Some("4"), &edited).status, 400, "not an entity-tag");
+    assert_eq!(put(&server, &id, None, &edited).json()["version"], 5);
+    assert_eq!(put(&server, "AAAAAAAAAAAAAAAAAAAAAA", Some("\"1\""), &edited).status, 404);
+
+    // Racing editors holding the same version: exactly one wins.
+    let addr = server.addr;
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|t| {
+                let mut b = body_for("ap-ar-v3", "occ-race");
+                b["name"] = json!(format!("racer {t}"));
+                let bytes = serde_json::to_vec(&b).unwrap_or_default();
+                let path = format!("/api/connections/{id}");
+                s.spawn(move || {
+                    request(addr, "PUT", &path, &[("Content-Type", "application/json"), ("If-Match", "\"5\"")], &bytes)
+                        .status
+                })
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    let mut sorted = statuses.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, [200, 412, 412, 412, 412, 412, 412, 412], "{statuses:?}");
+
+    // DELETE honours If-Match too.
+    let del = |tag: &str| server.request("DELETE", &format!("/api/connections/{id}"), &[("If-Match", tag)], b"");
+    assert_eq!(del("\"5\"").status, 412);
+    assert_eq!(server.get(&format!("/api/connections/{id}")).status, 200);
+    assert_eq!(del("\"6\"").status, 204);
+    assert_eq!(del("\"6\"").status, 404);
+}
+
+/// The `next` URL of a list answer's Link header.
+fn next_link(r: &Resp) -> Option<String> {
+    let link = r.header("link")?;
+    let url = link.strip_prefix('<')?.split_once('>')?.0.to_owned();
+    assert!(link.ends_with("rel=\"next\""), "{link}");
+    Some(url)
+}
+
+/// Issue 13 part 3: the list is paged (default 100, at most 500) in creation
+/// order with an opaque cursor in a Link header; pages stay stable while records
+/// are created and deleted between them.
+#[test]
+fn the_list_is_paged_with_an_opaque_cursor() {
+    let dirs = Dirs::for_api();
+    let server = dirs.start(&[]);
+    let mut ids = Vec::new();
+    for n in 0..105 {
+        let r = server.send_json("POST", "/api/connections", &body_for("spend-expense", &format!("page-{n}")));
+        assert_eq!(r.status, 201);
+        ids.push(r.json()["id"].as_str().unwrap_or_default().to_owned());
+    }
+    let r = server.get("/api/connections");
+    assert_eq!(r.json().as_array().map(Vec::len), Some(100), "the default page");
+    let next = next_link(&r).unwrap_or_else(|| panic!("no Link: {:?}", r.headers));
+    assert!(next.starts_with("/api/connections?limit=100&cursor="), "{next}");
+    let r = server.get(&next);
+    assert_eq!(r.json().as_array().map(Vec::len), Some(5));
+    assert_eq!(next_link(&r), None, "the last page has no next");
+
+    // Pages of 40, with a record deleted and one created between pages.
+    let mut seen: Vec<String> = Vec::new();
+    let mut url = Some("/api/connections?limit=40".to_owned());
+    let mut pages = 0;
+    while let Some(u) = url {
+        let r = server.get(&u);
+        assert_eq!(r.status, 200, "{}", r.text());
+        seen.extend(r.json().as_array().into_iter().flatten().filter_map(|c| c["id"].as_str().map(str::to_owned)));
+        url = next_link(&r);
+        if pages == 0 {
+            assert_eq!(server.request("DELETE", &format!("/api/connections/{}", ids[10]), &[], b"").status, 204);
+            assert_eq!(server.request("DELETE", &format!("/api/connections/{}", ids[60]), &[], b"").status, 204);
+            let r = server.send_json("POST", "/api/connections", &body_for("spend-expense", "page-late"));
+            ids.push(r.json()["id"].as_str().unwrap_or_default().to_owned());
+        }
+        pages += 1;
+    }
+    assert_eq!(pages, 3);
+    let mut want: Vec<String> = ids.clone();
+    want.remove(60); // deleted before its page was read (ids[10] was already seen)
+    assert_eq!(seen, want, "every record once, in creation order");
+
+    for bad in ["limit=0", "limit=501", "limit=ten", "cursor=abc", "cursor=YzEuLTU", "limit=10&cursor="] {
+        let r = server.get(&format!("/api/connections?{bad}"));
+        assert_eq!(r.status, 400, "{bad}: {}", r.text());
+        assert!(r.json()["code"].as_str().is_some_and(|c| c.starts_with("invalid_")), "{bad}");
+    }
+    let r = server.get("/api/connections?limit=500");
+    assert_eq!(r.json().as_array().map(Vec::len), Some(104));
 }

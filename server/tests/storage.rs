@@ -78,10 +78,10 @@ fn database_file_and_logs_hold_no_secret() {
     for (name, bytes) in &files {
         assert_no_secret(bytes, &secrets, name);
     }
-    // The search does find what is stored in clear, so it is looking at real data.
-    let main_db = files.iter().find(|(n, _)| n == "connections.sqlite3").map(|(_, b)| b.clone()).unwrap_or_default();
+    // The search does find what is stored in clear, so it is looking at real data
+    // (in the database or, before a checkpoint, its WAL).
     let needle = b"00801ABCDEFGHIJKLM";
-    assert!(main_db.windows(needle.len()).any(|w| w == needle));
+    assert!(files.iter().any(|(_, b)| b.windows(needle.len()).any(|w| w == needle)));
 
     let (status, log) = server.stop();
     assert!(status.success(), "graceful exit on SIGTERM: {status:?}\n{log}");
@@ -196,8 +196,8 @@ fn a_bad_key_file_is_refused() {
     std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap_or_else(|e| panic!("{e}"));
     drop(dirs.start(&[]));
 
-    // Wrong size.
-    for content in ["", "c2hvcnQ=\n", &format!("{}\n", b64(&[3u8; 31]))] {
+    // Wrong size (an empty file on a fresh directory is replaced: see below).
+    for content in ["c2hvcnQ=\n", &format!("{}\n", b64(&[3u8; 31]))] {
         let dirs = Dirs::new();
         std::fs::create_dir_all(dirs.data()).unwrap_or_else(|e| panic!("{e}"));
         let key_file = dirs.data().join("connection.key");
@@ -322,4 +322,91 @@ fn rotating_an_environment_key() {
     assert!(!dirs.run_to_exit(&[("BILLCOM_CONNECTION_KEY", &a)]).0.success());
     let server = dirs.start(&[("BILLCOM_CONNECTION_KEY", &b)]);
     assert_eq!(server.get("/api/connections").json().as_array().map(Vec::len), Some(1));
+}
+
+/// Issue 13 finding 4: a kill -9 during the very first start must leave either no
+/// key file or a whole one, and the next start must work.
+#[test]
+fn a_crash_during_the_first_start_never_leaves_a_broken_key_file() {
+    let mut partial = 0;
+    for round in 0..40u64 {
+        let dirs = Dirs::new();
+        let mut child = command(&dirs.data(), &dirs.static_root(), &[]).spawn().unwrap_or_else(|e| panic!("{e}"));
+        std::thread::sleep(std::time::Duration::from_micros(500 * (round % 20)));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let key_file = dirs.data().join("connection.key");
+        match std::fs::metadata(&key_file).map(|m| m.len()) {
+            Ok(45) | Err(_) => {}
+            Ok(n) => panic!("round {round}: a {n}-byte key file was left"),
+        }
+        if key_file.exists() {
+            partial += 1;
+        }
+        let server = dirs.start(&[]);
+        assert_eq!(server.get("/api/connections").status, 200);
+        let (_, log) = server.stop();
+        assert!(!log.contains("wrong size"), "{log}");
+        let names: Vec<String> = std::fs::read_dir(dirs.data())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".tmp-"))
+            .collect();
+        assert!(names.is_empty(), "left over: {names:?}");
+    }
+    eprintln!("{partial} of 40 rounds were killed after the key file was made");
+}
+
+/// An empty key file (what an older version left when killed while creating it)
+/// is replaced while no data is encrypted, and refused once there is some.
+#[test]
+fn an_empty_key_file_is_replaced_only_while_nothing_is_encrypted() {
+    let dirs = Dirs::new();
+    std::fs::create_dir_all(dirs.data()).unwrap_or_else(|e| panic!("{e}"));
+    let key_file = dirs.data().join("connection.key");
+    std::fs::write(&key_file, "").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap_or_else(|e| panic!("{e}"));
+    let server = dirs.start(&[]);
+    let r = server.send_json("POST", "/api/connections", &body_for("ap-ar-v3", "empty-key"));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let (_, log) = server.stop();
+    assert!(log.contains("is empty and no data is encrypted yet"), "{log}");
+    assert_eq!(std::fs::metadata(&key_file).map(|m| m.len()).ok(), Some(45));
+
+    std::fs::write(&key_file, "").unwrap_or_else(|e| panic!("{e}"));
+    let (status, log) = dirs.run_to_exit(&[]);
+    assert!(!status.success());
+    assert!(log.contains("wrong size"), "{log}");
+}
+
+/// Issue 13 finding 6: a server that cannot bind creates nothing (no data
+/// directory, database or key file).
+#[test]
+fn a_bind_failure_creates_nothing() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let addr = taken.local_addr().unwrap_or_else(|e| panic!("{e}")).to_string();
+    let dirs = Dirs::new();
+    let mut cmd = command_listening_on(&addr, &dirs.data(), &dirs.static_root(), &[]);
+    let out = cmd.output().unwrap_or_else(|e| panic!("{e}"));
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{log}");
+    assert!(log.contains("could not listen on"), "{log}");
+    assert!(!dirs.data().exists(), "the data directory was created before the bind failed");
+}
+
+/// A database file readable by others (e.g. restored from a backup with 0644) is
+/// warned about loudly.
+#[test]
+fn a_database_readable_by_others_is_warned_about() {
+    let dirs = Dirs::new();
+    drop(dirs.start(&[]));
+    let db = dirs.data().join("connections.sqlite3");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap_or_else(|e| panic!("{e}"));
+    let (_, log) = dirs.start(&[]).stop();
+    assert!(log.contains("is readable or writable by group or others") && log.contains("chmod 600"), "{log}");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap_or_else(|e| panic!("{e}"));
+    let (_, log) = dirs.start(&[]).stop();
+    assert!(!log.contains("by group or others"), "{log}");
 }

@@ -96,8 +96,11 @@ fn the_router_serves_over_real_tcp() -> Result<(), Box<dyn std::error::Error>> {
     let dirs = Dirs::new();
     let (store, _) = Store::open(&dirs.data(), Some(key(3)))?;
     let bill = BillClient::new(BillSettings::default())?;
-    let app =
-        billcom_connection_server::router(Arc::new(AppState::new(store, bill)), StaticRoots::new(&dirs.static_root()));
+    let app = billcom_connection_server::router(
+        Arc::new(AppState::new(store, bill)),
+        StaticRoots::new(&dirs.static_root()),
+        std::time::Duration::from_secs(30),
+    );
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let addr = listener.local_addr()?;
@@ -114,5 +117,87 @@ fn the_router_serves_over_real_tcp() -> Result<(), Box<dyn std::error::Error>> {
     let r = request(addr, "GET", "/api/connections", &[], b"");
     assert_eq!(r.json().as_array().map(Vec::len), Some(1));
     rt.shutdown_background();
+    Ok(())
+}
+
+/// Issue 13 finding 6: `updatedAt` follows commit order. Concurrent replaces of
+/// one record: every answer has a distinct `updatedAt`, and the record as finally
+/// stored (the last commit) has the latest of them.
+#[test]
+fn updated_at_follows_commit_order() -> Result<(), Box<dyn std::error::Error>> {
+    let dirs = Dirs::new();
+    let (store, _) = Store::open(&dirs.data(), Some(key(4)))?;
+    let store = Arc::new(store);
+    let id = store.create(&v2("start", "pw", "DK"))?.id;
+    for run in 0..20 {
+        let answers: Vec<(String, String)> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|t| {
+                    let (store, id) = (Arc::clone(&store), id.clone());
+                    s.spawn(move || {
+                        let c = store.replace(&id, &v2(&format!("run {run} thread {t}"), "pw", "DK")).ok().flatten();
+                        c.map(|c| (c.name, c.updated_at))
+                    })
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok().flatten()).collect()
+        });
+        assert_eq!(answers.len(), 8);
+        let last = store.get(&id)?.ok_or("gone")?;
+        let mut stamps: Vec<&str> = answers.iter().map(|(_, u)| u.as_str()).collect();
+        stamps.sort_unstable();
+        stamps.dedup();
+        assert_eq!(stamps.len(), 8, "run {run}: equal updatedAt values: {answers:?}");
+        assert_eq!(
+            Some(&last.updated_at.as_str()),
+            stamps.last(),
+            "run {run}: {} is the last commit: {answers:?}",
+            last.name
+        );
+        assert!(last.updated_at.len() == 24 && last.updated_at.ends_with('Z'), "{}", last.updated_at);
+    }
+    Ok(())
+}
+
+/// A database written by the schema-1 server (no version column, no idempotency
+/// table) is upgraded in place: its records read as version 1 and can be replaced.
+#[test]
+fn a_schema_1_database_is_upgraded() -> Result<(), Box<dyn std::error::Error>> {
+    let dirs = Dirs::new();
+    let id = {
+        let (store, _) = Store::open(&dirs.data(), Some(key(5)))?;
+        store.create(&v2("old", "pw", "DK"))?.id
+    };
+    {
+        // Back to schema 1, as the earlier server left it.
+        let conn = rusqlite::Connection::open(dirs.data().join(DB_FILE))?;
+        conn.execute_batch(
+            "ALTER TABLE connections DROP COLUMN version; DROP TABLE idempotency; PRAGMA user_version = 1;",
+        )?;
+    }
+    let (store, _) = Store::open(&dirs.data(), Some(key(5)))?;
+    assert_eq!(store.get(&id)?.map(|c| c.version), Some(1));
+    assert_eq!(store.replace(&id, &v2("new", "pw2", "DK"))?.map(|c| c.version), Some(2));
+    Ok(())
+}
+
+/// Issue 13 part 3: reads never wait for a write. Another connection holds the
+/// database's write lock (an exclusive transaction, as a long write would); the
+/// store still lists and reads at once (WAL, separate read connections).
+#[test]
+fn reads_do_not_wait_for_a_write() -> Result<(), Box<dyn std::error::Error>> {
+    let dirs = Dirs::new();
+    let (store, _) = Store::open(&dirs.data(), Some(key(6)))?;
+    let id = store.create(&v2("read me", "pw", "DK"))?.id;
+    let writer = rusqlite::Connection::open(dirs.data().join(DB_FILE))?;
+    writer.execute_batch("BEGIN EXCLUSIVE; UPDATE connections SET name = 'being written';")?;
+    let t = std::time::Instant::now();
+    let page = store.list_page(None, 10)?;
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(store.get(&id)?.map(|c| c.name), Some("read me".to_owned()), "the committed version is read");
+    assert!(store.load_with_secrets(&id)?.is_some());
+    assert!(t.elapsed() < std::time::Duration::from_secs(1), "reads waited {:?}", t.elapsed());
+    writer.execute_batch("COMMIT;")?;
+    assert_eq!(store.get(&id)?.map(|c| c.name), Some("being written".to_owned()));
     Ok(())
 }

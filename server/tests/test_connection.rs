@@ -282,7 +282,7 @@ fn apar_refusals(server: &Server, sent: &mut Sent, t: &str, wrong_dev_key: &str)
 #[test]
 fn ap_ar_v2() {
     let mock = Mock::start();
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = start_server(&dirs, &mock.origin);
     let mut sent = Sent::default();
     let t = "ap-ar-v2";
@@ -312,7 +312,7 @@ fn ap_ar_v2() {
 #[test]
 fn ap_ar_v3() {
     let mock = Mock::start();
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = start_server(&dirs, &mock.origin);
     let mut sent = Sent::default();
     let t = "ap-ar-v3";
@@ -353,7 +353,7 @@ fn ap_ar_v3() {
 #[test]
 fn partner_operations() {
     let mock = Mock::start();
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = start_server(&dirs, &mock.origin);
     let mut sent = Sent::default();
     let good = partner(PARTNER_USER, PARTNER_PASSWORD, PARTNER_APP_KEY);
@@ -398,7 +398,7 @@ fn partner_operations() {
 #[test]
 fn spend_and_expense() {
     let mock = Mock::start();
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = start_server(&dirs, &mock.origin);
     let mut sent = Sent::default();
     let good = spend(SPEND_TOKEN);
@@ -423,7 +423,7 @@ fn spend_and_expense() {
 #[test]
 fn saved_connections_are_tested_with_their_stored_secrets() {
     let mock = Mock::start();
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = start_server(&dirs, &mock.origin);
     let mut sent = Sent::default();
     let create = |body: &Value, sent: &mut Sent| -> String {
@@ -491,7 +491,7 @@ fn saved_connections_are_tested_with_their_stored_secrets() {
 #[test]
 fn invalid_forms_are_422_and_never_reach_bill() {
     let mock = Mock::start();
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = start_server(&dirs, &mock.origin);
     // Missing devKey, organization ID without the 008 prefix.
     let body = json!({
@@ -524,7 +524,7 @@ fn invalid_forms_are_422_and_never_reach_bill() {
 #[test]
 fn the_limiter_answers_rate_limited_without_calling_bill() {
     let mock = Mock::start();
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = start_server(&dirs, &mock.origin);
     let mut sent = Sent::default();
     let good = spend(SPEND_TOKEN);
@@ -581,7 +581,7 @@ fn fake_bill(response: Vec<u8>) -> (String, Arc<AtomicUsize>) {
 
 #[test]
 fn unreachable_oversized_and_redirected_answers() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let mut sent = Sent::default();
     let good = spend(SPEND_TOKEN);
 
@@ -625,7 +625,7 @@ fn unreachable_oversized_and_redirected_answers() {
 
 #[test]
 fn a_bad_origin_or_timeout_stops_the_server() {
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     for env in [
         [("BILLCOM_API_ORIGIN", "http://127.0.0.1:9/api"), ("BILLCOM_API_TIMEOUT_MS", "1000")],
         [("BILLCOM_API_ORIGIN", "http://127.0.0.1:9"), ("BILLCOM_API_TIMEOUT_MS", "0")],
@@ -638,6 +638,94 @@ fn a_bad_origin_or_timeout_stops_the_server() {
     let server = dirs.start(&[]);
     let (_, log) = server.stop();
     assert!(!log.contains("BILLCOM_API_ORIGIN"), "{log}");
+}
+
+/// Finding 1 of issue 13: a saved connection's test must read the record and its
+/// secrets as one version. Each round a PUT switches the connection between two
+/// versions (AP/AR v3 in sandbox, Partner in production) while its saved test runs;
+/// every login that reaches the BILL double must carry one version's secrets whole.
+#[test]
+fn a_saved_test_never_mixes_two_versions_of_a_connection() {
+    const ROUNDS: usize = 1000;
+    let mock = Mock::start();
+    let dirs = Dirs::for_api();
+    let server = start_server(&dirs, &mock.origin);
+    // Unique keys per round, so the limiter (per key) never refuses a test.
+    let version = |round: usize| -> Value {
+        if round.is_multiple_of(2) {
+            apar("ap-ar-v3", AP_ORG, "race@example.com", &format!("pwA-{round}"), &format!("DKA-{round}"))
+        } else {
+            partner("race@example.com", &format!("pwB-{round}"), &format!("AKB-{round}"))
+        }
+    };
+    let r = server.send_json("POST", "/api/connections", &version(0));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap_or_default().to_owned();
+    mock.reset();
+    let (addr, put_path, test_path) =
+        (server.addr, format!("/api/connections/{id}"), format!("/api/connections/{id}/test"));
+    let mut tested = 0;
+    for round in 1..=ROUNDS {
+        let body = serde_json::to_vec(&version(round)).unwrap_or_default();
+        let put_path = put_path.clone();
+        let put = std::thread::spawn(move || {
+            request(addr, "PUT", &put_path, &[("Content-Type", "application/json")], &body).status
+        });
+        let r = request(addr, "POST", &test_path, &[], b"");
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(put.join().unwrap_or(0), 200);
+        tested += 1;
+    }
+    // Every login the server sent: the path says which version it read the record
+    // as; the body must hold that same version's password and key, of one round.
+    let mut mixed = Vec::new();
+    let calls = mock.calls();
+    assert_eq!(calls.len(), tested, "one login per test (each one refused by BILL)");
+    for c in &calls {
+        let body: Value = serde_json::from_str(c["body"].as_str().unwrap_or("")).unwrap_or_default();
+        let password = body["password"].as_str().unwrap_or("");
+        let consistent = match c["path"].as_str() {
+            Some("/connect/v3/login") => {
+                password.strip_prefix("pwA-").is_some_and(|n| body["devKey"].as_str() == Some(&format!("DKA-{n}")))
+            }
+            Some("/connect/v3/partner/login") => {
+                password.strip_prefix("pwB-").is_some_and(|n| body["appKey"].as_str() == Some(&format!("AKB-{n}")))
+            }
+            _ => false,
+        };
+        if !consistent {
+            mixed.push(format!("{} {}", c["path"], c["body"]));
+        }
+    }
+    assert!(mixed.is_empty(), "{} of {tested} logins mixed two versions, e.g. {:?}", mixed.len(), mixed.first());
+}
+
+/// Issue 13 finding 3: BILL counts logins per developer key, so varying the
+/// username (or the password) with one key must not get past the limiter; the
+/// same key in the other environment, or on v2, is counted as BILL counts it.
+#[test]
+fn the_limiter_counts_per_developer_key_whatever_the_username() {
+    let mock = Mock::start();
+    let dirs = Dirs::for_api();
+    let server = start_server(&dirs, &mock.origin);
+    let mut sent = Sent::default();
+    let mut reached = 0;
+    for n in 0..40 {
+        let body = apar("ap-ar-v3", AP_ORG, &format!("user{n}@example.com"), &format!("pw-{n}"), "ONE-DEV-KEY-1");
+        let before = mock.calls().len();
+        let _ = test_unsaved(&server, &mut sent, &body);
+        reached += mock.calls().len() - before;
+    }
+    assert!((30..=34).contains(&reached), "{reached} of 40 tests with one developer key reached BILL");
+    // v2 shares the developer key's count; production is another BILL.
+    let v2 = apar("ap-ar-v2", AP_ORG, "other@example.com", "pw-x", "ONE-DEV-KEY-1");
+    assert_eq!(items(&test_unsaved(&server, &mut sent, &v2)), [(None, "rate_limited".to_owned(), None)]);
+    let mut prod = apar("ap-ar-v3", AP_ORG, "other@example.com", "pw-x", "ONE-DEV-KEY-1");
+    prod["environment"] = json!("production");
+    let before = mock.calls().len();
+    let _ = test_unsaved(&server, &mut sent, &prod);
+    assert_eq!(mock.calls().len(), before + 1, "production has its own count");
+    assert_log_clean(server, &sent);
 }
 
 /// Runs the crate's HTTP description of a connection (`httpSettings`) with real
@@ -714,11 +802,12 @@ fn execute_description(api_type: &str, environment: &str, origin: &str, values: 
 #[test]
 fn the_http_view_executed_sends_exactly_what_the_server_sends() {
     let mock = Mock::start();
-    let dirs = Dirs::new();
+    let dirs = Dirs::for_api();
     let server = start_server(&dirs, &mock.origin);
     let mut sent = Sent::default();
     let ap = [("username", AP_USER), ("password", AP_PASSWORD), ("organizationId", AP_ORG), ("devKey", AP_DEV_KEY)];
-    let cases: [(Value, &[(&str, &str)], usize); 4] = [
+    type Case<'a> = (Value, &'a [(&'a str, &'a str)], usize);
+    let cases: [Case; 4] = [
         (apar("ap-ar-v2", AP_ORG, AP_USER, AP_PASSWORD, AP_DEV_KEY), &ap, 1),
         (apar("ap-ar-v3", AP_ORG, AP_USER, AP_PASSWORD, AP_DEV_KEY), &ap, 3),
         (

@@ -3,12 +3,10 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:http";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import sirv from "sirv";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const EXAMPLES = path.join(REPO, "examples");
@@ -20,8 +18,9 @@ const LAUNCH = {
   ],
 };
 
-// The Node example is the backend of the browser examples: its module is imported
-// from examples/node, so it resolves billcom-connection/node from the tarball there.
+// The Node example's module is imported from examples/node, so it resolves
+// billcom-connection/node from the tarball installed there. (The browser examples
+// plain, webpack and react are driven by scripts/examples.mjs.)
 const { server: nodeBackend } = await import(path.join(EXAMPLES, "node/server.mjs"));
 
 async function listen(server) {
@@ -30,14 +29,6 @@ async function listen(server) {
   return `http://127.0.0.1:${server.address().port}`;
 }
 
-/** A static site for `dir`, with the Node example answering under /api/. */
-function site(dir) {
-  const files = sirv(dir, { dev: true });
-  return createServer((req, res) => {
-    if (req.url.startsWith("/api/")) nodeBackend.emit("request", req, res);
-    else files(req, res, () => ((res.statusCode = 404), res.end()));
-  });
-}
 
 const VALID = {
   name: "Team cards",
@@ -116,28 +107,6 @@ describe("Node ESM backend (billcom-connection/node, node:http)", () => {
     const [code] = await once(child, "exit");
     assert.equal(code, 0, out);
     assert.equal(out.trim(), "4 false");
-  });
-});
-
-describe("webpack 5 with no configuration", () => {
-  let server;
-  let base;
-  before(async () => {
-    server = site(path.join(EXAMPLES, "webpack"));
-    base = await listen(server);
-  });
-  after(() => server.close());
-
-  test("the bundle loads the module, validates, and the element saves through the backend", async () => {
-    const page = await browser.newPage();
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(`${base}/index.html`);
-    await page.locator("#status").getByText("apiToken: required").waitFor();
-    const detail = await saveSpendConnection(page, "Webpack cards");
-    assert.equal(detail.connection.name, "Webpack cards");
-    assert.deepEqual(errors, []);
-    await page.close();
   });
 });
 

@@ -164,6 +164,7 @@ test("npm pack ships exactly the entries' files", () => {
     "pkg/locales/fr.js",
     "pkg/node.d.ts",
     "pkg/node.js",
+    "pkg/node_bg.wasm",
     "pkg/style.css",
     "pkg/validate.d.ts",
     "pkg/validate.js",

@@ -204,3 +204,77 @@ test("test(): one POST of the same body; the answer passes through; nothing is c
   assert.equal((await invalid.test(`${base}/api/connections/test`)).reason, "invalid");
   assert.equal(requests.length, 2);
 });
+
+test("create: one Idempotency-Key for a save and its retries, a new one after success", async () => {
+  const form = filled("spend-expense");
+  respond = (req, res) => { res.writeHead(503); res.end(); };
+  assert.equal((await form.submit(`${base}/api/connections`)).reason, "http");
+  assert.equal((await form.submit(`${base}/api/connections`)).reason, "http");
+  respond = (req, res, body) => {
+    res.writeHead(201, { "content-type": "application/json" });
+    res.end(JSON.stringify({ id: "c9", name: JSON.parse(body).name, apiType: "spend-expense", settings: {}, version: 1 }));
+  };
+  assert.equal((await form.submit(`${base}/api/connections`)).ok, true);
+  const keys = requests.map((r) => r.headers["idempotency-key"]);
+  assert.equal(keys.length, 3);
+  assert.match(keys[0], /^[0-9a-f-]{32,36}$/);
+  assert.deepEqual(new Set(keys).size, 1, "one key for the save and its retries");
+  // A second form gets another key; an edit (PUT) sends none.
+  const other = filled("spend-expense");
+  await other.submit(`${base}/api/connections`);
+  assert.notEqual(requests[3].headers["idempotency-key"], keys[0]);
+  form.set("apiToken", "tok-again");
+  await form.submit(`${base}/api/connections`);
+  assert.equal(requests[4].method, "PUT");
+  assert.equal(requests[4].headers["idempotency-key"], undefined);
+  form.free();
+  other.free();
+});
+
+test("a timeout on save says it may have been saved", async () => {
+  const form = filled("spend-expense");
+  respond = () => {}; // never answers
+  const r = await form.submit(`${base}/api/connections`, { timeoutMs: 50 });
+  assert.equal(r.reason, "timeout");
+  assert.match(r.message, /may have been saved/);
+  assert.deepEqual(form.secretsFilled(), { apiToken: true });
+  form.free();
+});
+
+test("edit: If-Match carries the saved version, the new one after a save; 412 is reason conflict", async () => {
+  const saved = { id: "c/7 x", name: "Ops", apiType: "spend-expense", environment: "sandbox", settings: {}, version: 3 };
+  const form = ConnectionForm.edit(saved);
+  form.set("apiToken", SECRET.apiToken);
+  respond = (req, res, body) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ ...saved, name: JSON.parse(body).name, version: 4 }));
+  };
+  assert.equal((await form.submit(`${base}/api/connections?tenant=7#top`)).ok, true);
+  assert.equal(requests[0].method, "PUT");
+  // The id is encoded, the query stays at the end (the crate's wire::target_url).
+  assert.equal(requests[0].url, "/api/connections/c%2F7%20x?tenant=7");
+  assert.equal(requests[0].headers["if-match"], '"3"');
+  form.set("apiToken", SECRET.apiToken);
+  respond = (req, res) => {
+    res.writeHead(412, { "content-type": "application/json" });
+    res.end(JSON.stringify({ message: "changed", code: "conflict", errors: [] }));
+  };
+  const r = await form.submit(`${base}/api/connections/c%2F7%20x`);
+  assert.equal(requests[1].url, "/api/connections/c%2F7%20x", "an id already in the URL is not added again");
+  assert.equal(requests[1].headers["if-match"], '"4"');
+  assert.equal(r.ok, false);
+  assert.equal(r.reason, "conflict");
+  assert.deepEqual(form.secretsFilled(), { apiToken: true }, "every value kept");
+  form.free();
+});
+
+test("edit-mode target URLs follow the crate's wire::target_url on every shared case", async () => {
+  // The wrapper's own copy of the rule (wasm/js/form.js, not a public export),
+  // against the vectors the Rust test of wire::target_url reads.
+  const { targetUrl } = await import("../../wasm/js/form.js");
+  const cases = JSON.parse(readFileSync(new URL("../vectors/target-url.json", import.meta.url), "utf8"));
+  assert.ok(cases.length >= 16);
+  for (const [url, id, want] of cases.filter(([, id]) => id !== null)) {
+    assert.equal(targetUrl(url, id), want, `${url} ${id}`);
+  }
+});

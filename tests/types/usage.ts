@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     const id: string = saved.connection.id;
     void id;
   } else {
-    const reason: "invalid" | "in_flight" | "network" | "timeout" | "http" = saved.reason;
+    const reason: "invalid" | "in_flight" | "network" | "timeout" | "http" | "conflict" = saved.reason;
     void reason;
   }
   const tested: TestResult = await form.test("/api/connections/test", { timeoutMs: 5000 });

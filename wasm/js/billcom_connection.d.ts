@@ -92,8 +92,8 @@ export interface ReportParams {
 }
 
 export interface ReportItem {
-  /** The field id (for unknown_field, the key as given); null for the form as a whole. */
-  field: string | null;
+  /** The field id; for unknown_field, the key as given; null for the form as a whole. */
+  field: FieldId | (string & {}) | null;
   code: ReportCode;
   severity: "error" | "warning";
   /** English, naming the field by its label; never contains a secret. */
@@ -117,6 +117,10 @@ export type Settings = { [K in FieldId]?: string } & { [key: string]: unknown };
  * apiTypes().map((t) => t.id); // ["ap-ar-v2", "ap-ar-v3", "partner", "spend-expense"]
  */
 export function apiTypes(): ApiTypeInfo[];
+
+/** Whether `x` is one of the API type ids: narrows a string from a URL, a select or
+ *  a request body to `ApiTypeId`. */
+export function isApiTypeId(x: unknown): x is ApiTypeId;
 
 /**
  * The fields to render for an API type, in display order. Throws a
@@ -159,16 +163,26 @@ export interface SavedConnection {
   secretsSet?: FieldId[];
   createdAt?: string;
   updatedAt?: string;
+  /** Bumped by every write; `ConnectionForm.edit` sends it back as `If-Match`. */
+  version?: number;
 }
 
 /** The non-secret values of the form's current API type, as typed. */
 export type FormValues = { [K in FieldId]?: string };
 
+/** What `fetch` accepts as headers, typed without the DOM library (a `Headers`
+ *  object is one: it has `forEach`). */
+export type HeaderPairs =
+  | { [name: string]: string }
+  | ReadonlyArray<readonly [string, string]>
+  | { forEach(callback: (value: string, name: string) => void): void };
+
 export interface SubmitOptions {
   /** Defaults to POST in create mode and PUT in edit mode. */
   method?: "POST" | "PUT" | "PATCH";
-  /** Extra headers, e.g. a CSRF token or Authorization. Content-Type is always application/json. */
-  headers?: HeadersInit;
+  /** Extra headers, e.g. a CSRF token or Authorization: an object, `[name, value]`
+   *  pairs or a `Headers`. Content-Type is always application/json. */
+  headers?: HeaderPairs;
   /** Abandon the request after this many milliseconds (default 15000). */
   timeoutMs?: number;
 }
@@ -178,7 +192,9 @@ export interface RequestFailure {
   ok: false;
   /** The HTTP status, or 0 when no answer came (invalid, in_flight, network, timeout). */
   status: number;
-  reason: "invalid" | "in_flight" | "network" | "timeout" | "http";
+  /** `conflict`: the connection changed since it was loaded (HTTP 412, `If-Match`);
+   *  load it again. */
+  reason: "invalid" | "in_flight" | "network" | "timeout" | "http" | "conflict";
   message: string;
   /** Items in the validator's shape, mapped onto fields (a 422's items included). */
   errors: ReportItem[];
@@ -258,15 +274,19 @@ export class ConnectionForm {
   test(url: string, options?: SubmitOptions): Promise<TestResult>;
   /** Zeroizes every value and releases the form; later calls throw `form_freed`. */
   free(): void;
-  [Symbol.dispose](): void;
+  // Also `[Symbol.dispose]()` at run time (`using form = ...`); not declared here, so
+  // the types compile under any `lib` (ES5's has no Symbol.dispose).
 }
 
-/** What `init` and `initSync` accept. */
-export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
-export type SyncInitInput = BufferSource | WebAssembly.Module;
+/** The module's bytes, or a compiled `WebAssembly.Module`. Typed structurally, so
+ *  the types compile without the DOM library (a Node-only project). */
+export type SyncInitInput = ArrayBuffer | ArrayBufferView | object;
+/** What `init` accepts: a URL (string or `URL`), a `Request` or `Response`, the
+ *  module's bytes, or a compiled `WebAssembly.Module`. */
+export type InitInput = string | SyncInitInput;
 /** The instantiated module (its exports are internal). */
 export interface InitOutput {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: { readonly buffer: ArrayBuffer };
 }
 
 /** Instantiates the module synchronously (e.g. in Node, from the .wasm file's bytes). */

@@ -26,6 +26,7 @@ export const L = {
   ERR_INVALID_ARGUMENT: -3,
   ERR_FORM_FREED: -4,
   PAYLOAD_INVALID: -16,
+  NOT_VALID: -17,
   NOT_TEXT: ["number", "boolean", "bigint", "symbol", "function", "array", "object", "unreadable"],
 };
 /** The codes of ERR_UNKNOWN_API_TYPE, ERR_UNKNOWN_FIELD, ERR_INVALID_ARGUMENT. */
@@ -147,6 +148,12 @@ function reserve(bytes) {
     if (wasm.bc_reserve(bytes) === 0) throw usage(L.ERR_INVALID_ARGUMENT); // out of memory
     views();
   }
+}
+
+/** Writes `s` as UTF-8 at the block's start: its length in bytes. */
+export function putText(s) {
+  reserve(3 * s.length);
+  return encoder.encodeInto(s, u8.subarray(IO, IO + CAP)).written;
 }
 
 /** `n` bytes of UTF-8 text the module wrote at the block's start (n < 0: misuse). */
@@ -356,6 +363,12 @@ export function report(n) {
 }
 
 // --------------------------------------------------------------- the API
+
+/** Whether `x` is one of the API type ids (a type guard in the .d.ts). */
+export function isApiTypeId(x) {
+  need();
+  return typeof x === "string" && API.has(x);
+}
 
 let apiTypesText = null;
 

@@ -7,6 +7,8 @@ export type {
 
 /** The API types, in the order the form lists them. */
 export function apiTypes(): ApiTypeInfo[];
+/** Whether `x` is one of the API type ids. */
+export function isApiTypeId(x: unknown): x is ApiTypeId;
 /** The fields to render for an API type, in display order (throws `unknown_api_type`). */
 export function formSpec(apiType: ApiTypeId): FormSpec;
 /** Validates a whole settings object and returns every problem at once. */

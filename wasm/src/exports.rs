@@ -102,3 +102,28 @@ mod form_exports {
         bc_form_saved => saved(at);
     }
 }
+
+#[cfg(feature = "node")]
+mod node_exports {
+    use super::with;
+
+    #[no_mangle]
+    pub extern "C" fn bc_validate_submission(len: u32) -> i32 {
+        with(|s| s.validate_submission(len))
+    }
+
+    #[no_mangle]
+    pub extern "C" fn bc_normalize(at: u32) -> i32 {
+        with(|s| s.normalize(at))
+    }
+
+    #[no_mangle]
+    pub extern "C" fn bc_json_schema(api: u32) -> i32 {
+        with(|s| s.json_schema(api))
+    }
+
+    #[no_mangle]
+    pub extern "C" fn bc_http_settings(api: u32, environment: u32) -> i32 {
+        with(|s| s.http_settings(api, environment))
+    }
+}

@@ -50,6 +50,8 @@ pub const ERR_INVALID_ARGUMENT: i32 = -3;
 pub const ERR_FORM_FREED: i32 = -4;
 /// `payload`: the settings are invalid; the findings are in the block.
 pub const PAYLOAD_INVALID: i32 = -16;
+/// `normalize`: the settings are not valid (nothing to normalize).
+pub const NOT_VALID: i32 = -17;
 
 pub fn usage(e: UsageError) -> i32 {
     match e {

@@ -136,6 +136,67 @@ impl State {
     }
 }
 
+#[cfg(feature = "node")]
+impl State {
+    /// The JSON text of `len` bytes at the block's start, zeroed once read (a body
+    /// holds secrets).
+    fn take_json(&mut self, len: u32) -> Option<wire::Json> {
+        let len = len as usize;
+        let parsed = self.io.bytes().get(..len).and_then(|b| serde_json::from_slice(b).ok());
+        self.io.zero(len);
+        parsed
+    }
+
+    /// `validateSubmission(body)`: the body's JSON text in the block; the report's
+    /// JSON text out (the crate's wire module, as the reference backend runs it).
+    pub fn validate_submission(&mut self, len: u32) -> i32 {
+        let Some(body) = self.take_json(len) else { return ERR_INVALID_ARGUMENT };
+        match wire::validate_submission(body) {
+            Ok(report) => self.io.put_text(&json::report(&report)),
+            Err(_) => ERR_INVALID_ARGUMENT,
+        }
+    }
+
+    /// `normalize(settings)`: the settings' entries in the block; the normalized flat
+    /// object's JSON text out, or `NOT_VALID` when the settings are invalid.
+    pub fn normalize(&mut self, at: u32) -> i32 {
+        let Some(input) = io::read(&mut self.io, at) else { return ERR_INVALID_ARGUMENT };
+        let out = wire::normalize_settings(&input.entries);
+        drop(input);
+        match out {
+            Ok(text) => self.io.put_text(&text),
+            Err(_) => io::NOT_VALID,
+        }
+    }
+
+    /// `jsonSchema(apiType?)`: `api` is an API type's index, or `u32::MAX` for all.
+    pub fn json_schema(&mut self, api: u32) -> i32 {
+        let only = if api == u32::MAX { None } else { io::api_type_at(api).map(|t| t.id) };
+        if api != u32::MAX && only.is_none() {
+            return io::ERR_UNKNOWN_API_TYPE;
+        }
+        match schema::json_schema_for(only) {
+            Ok(node) => self.io.put_text(&node.to_json()),
+            Err(e) => io::usage(e),
+        }
+    }
+
+    /// `httpSettings(apiType, environment)`.
+    pub fn http_settings(&mut self, api: u32, environment: u32) -> i32 {
+        let Some(t) = io::api_type_at(api) else { return io::ERR_UNKNOWN_API_TYPE };
+        let Some(env) = billcom_connection::spec::ENVIRONMENTS.get(environment as usize) else {
+            return ERR_INVALID_ARGUMENT;
+        };
+        match http_view::http_settings_for(t.id, env.id) {
+            Ok(node) => self.io.put_text(&node.to_json()),
+            Err(e) => io::usage(e),
+        }
+    }
+}
+
+#[cfg(feature = "node")]
+use billcom_connection::{http_view, schema, wire};
+
 #[cfg(target_arch = "wasm32")]
 mod exports;
 

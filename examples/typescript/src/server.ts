@@ -9,7 +9,7 @@ export function check(body: unknown): { status: number; report: ValidationReport
 export function clean(settings: Record<string, unknown>): Record<string, string> {
   const type = settings.apiType;
   if (typeof type === "string" && isApiTypeId(type)) {
-    return normalize(settings);
+    return normalize(settings) ?? {};
   }
   return {};
 }

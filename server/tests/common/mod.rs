@@ -24,7 +24,8 @@ pub struct Server {
 
 /// Env vars the server reads; cleared for every child so the caller's own
 /// environment cannot leak in.
-const SERVER_ENV: [&str; 7] = [
+const SERVER_ENV: [&str; 11] = [
+    "DATABASE_URL",
     "BILLCOM_ALLOWED_HOSTS",
     "BILLCOM_CONNECTION_KEY",
     "BILLCOM_LISTEN",
@@ -32,6 +33,9 @@ const SERVER_ENV: [&str; 7] = [
     "BILLCOM_STATIC_DIR",
     "BILLCOM_API_ORIGIN",
     "BILLCOM_API_TIMEOUT_MS",
+    "BILLCOM_HEADER_TIMEOUT_MS",
+    "BILLCOM_REQUEST_TIMEOUT_MS",
+    "BILLCOM_MAX_CONNECTIONS",
 ];
 
 pub fn command(data_dir: &Path, static_dir: &Path, env: &[(&str, &str)]) -> Command {
@@ -278,10 +282,32 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The superuser URL of the throwaway PostgreSQL that `scripts/with-postgres.sh`
+/// started, if any: then the API suites run against PostgreSQL.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("BILLCOM_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())
+}
+
+/// A new, empty database on that server; its URL.
+pub fn fresh_database() -> Option<String> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let admin = postgres_admin_url()?;
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let name = format!("t_{}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed), nanos);
+    let mut client = postgres::Client::connect(&admin, postgres::NoTls).unwrap_or_else(|e| panic!("postgres: {e}"));
+    client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap_or_else(|e| panic!("create database: {e}"));
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    Some(format!("{base}/{name}"))
+}
+
 /// A temp dir with `data/` (not yet created: the server makes it) and a static
-/// root holding a tiny www/ and pkg/.
+/// root holding a tiny www/ and pkg/; and, when the suites run against
+/// PostgreSQL, a database of its own (kept across restarts of its servers).
 pub struct Dirs {
     pub tmp: tempfile::TempDir,
+    pub database_url: Option<String>,
 }
 
 impl Dirs {
@@ -295,7 +321,13 @@ impl Dirs {
         std::fs::write(s.join("www/app.js"), "export const x = 1;\n").unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(s.join("pkg/billcom_connection_bg.wasm"), b"\0asm\x01\0\0\0").unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(s.join("outside-secret.txt"), "TOP-SECRET-OUTSIDE-WWW").unwrap_or_else(|e| panic!("{e}"));
-        Dirs { tmp }
+        Dirs { tmp, database_url: None }
+    }
+
+    /// Like [`Dirs::new`], with a fresh PostgreSQL database when the suites run
+    /// against PostgreSQL (`BILLCOM_TEST_DATABASE_URL`).
+    pub fn for_api() -> Dirs {
+        Dirs { database_url: fresh_database(), ..Dirs::new() }
     }
 
     pub fn data(&self) -> PathBuf {
@@ -307,7 +339,11 @@ impl Dirs {
     }
 
     pub fn start(&self, env: &[(&str, &str)]) -> Server {
-        Server::start(&self.data(), &self.static_root(), env).unwrap_or_else(|e| panic!("{e}"))
+        let mut env = env.to_vec();
+        if let Some(url) = &self.database_url {
+            env.push(("DATABASE_URL", url.as_str()));
+        }
+        Server::start(&self.data(), &self.static_root(), &env).unwrap_or_else(|e| panic!("{e}"))
     }
 
     pub fn run_to_exit(&self, env: &[(&str, &str)]) -> (ExitStatus, String) {
