@@ -15,7 +15,7 @@ export const ENTRIES = {
 export const GOALS = { "billcom-connection": 15360, "billcom-connection/validate": 12288 };
 /** What CI gates on until the goals are met: a ratchet just above what ships
  *  today (lower it as the modules shrink; never raise it without a reason). */
-export const RATCHET = { "billcom-connection": 20200, "billcom-connection/validate": 14200 };
+export const RATCHET = { "billcom-connection": 19700, "billcom-connection/validate": 13450 };
 
 export function sizes(buf) {
   return {

@@ -9,7 +9,7 @@ use crate::prelude::*;
 use crate::report::{Issue, Report};
 use crate::secret::Secret;
 use crate::spec::{self, ApiType};
-use crate::validate::{self, Entry, UsageError, Value};
+use crate::validate::{self, Entry, Finding, UsageError, Value, ValueRef};
 use crate::wire;
 use zeroize::Zeroizing;
 
@@ -32,9 +32,10 @@ pub struct FormState {
     mode: Mode,
     api_type: &'static ApiType,
     slots: Vec<(&'static str, Slot)>,
-    /// Each field of the current API type with its report items, in display order:
-    /// kept current on every change, so `validate()` only assembles them.
-    issues: Vec<(&'static str, Vec<Issue>)>,
+    /// Each field of the current API type with its findings, in display order:
+    /// kept current on every change, so `validate()` only reads them (no text is
+    /// built until a caller asks for a [`Report`]).
+    found: Vec<(&'static str, Vec<Finding>)>,
 }
 
 impl core::fmt::Debug for FormState {
@@ -51,7 +52,7 @@ impl FormState {
     /// An empty form for an API type, in create mode.
     pub fn new(api_type: &str) -> Result<Self, UsageError> {
         let api_type = spec::api_type(api_type).ok_or(UsageError::UnknownApiType)?;
-        let mut form = FormState { mode: Mode::Create, api_type, slots: Vec::new(), issues: Vec::new() };
+        let mut form = FormState { mode: Mode::Create, api_type, slots: Vec::new(), found: Vec::new() };
         form.put("apiType", Value::Text(api_type.id.to_owned()));
         form.refresh_all();
         Ok(form)
@@ -71,7 +72,7 @@ impl FormState {
                 _ => None,
             })
             .ok_or(UsageError::UnknownApiType)?;
-        let mut form = FormState { mode: Mode::Edit { id }, api_type: api, slots: Vec::new(), issues: Vec::new() };
+        let mut form = FormState { mode: Mode::Edit { id }, api_type: api, slots: Vec::new(), found: Vec::new() };
         for e in saved {
             let Some(f) = api.fields().find(|f| f.id == e.key) else {
                 continue;
@@ -98,8 +99,10 @@ impl FormState {
         if value == Value::Missing {
             return;
         }
+        let mut value = value;
         let slot = match value {
-            Value::Text(ref s) if spec::is_secret(id) => Slot::Secret(Secret::new(s.clone())),
+            // Moved, not copied: the emptied `value` then drops with nothing to zeroize.
+            Value::Text(ref mut s) if spec::is_secret(id) => Slot::Secret(Secret::new(core::mem::take(s))),
             other => Slot::Plain(other),
         };
         self.slots.push((id, slot));
@@ -114,40 +117,49 @@ impl FormState {
 
     /// Re-checks every field of the current API type.
     fn refresh_all(&mut self) {
-        let mut issues = Vec::with_capacity(8);
+        let mut found = Vec::with_capacity(8);
         for f in self.api_type.fields().filter(|f| self.applies(f.id)) {
             let value = match self.slot(f.id) {
-                None => Value::Missing,
-                Some(Slot::Plain(v)) => v.clone(),
-                // A transient copy for the validator; zeroized when dropped.
-                Some(Slot::Secret(s)) => Value::Text(s.expose().to_owned()),
+                None => ValueRef::Missing,
+                Some(Slot::Plain(v)) => v.as_ref(),
+                Some(Slot::Secret(s)) => ValueRef::Text(s.expose()),
             };
-            issues.push((f.id, validate::check_field(f, &value)));
+            let mut items = Vec::new();
+            validate::check(f, value, &mut items);
+            found.push((f.id, items));
         }
-        self.issues = issues;
+        self.found = found;
     }
 
     /// Sets a field of the current API type and returns that field's report items.
     /// Setting `apiType` to a known id switches the API type (see [`Self::set_api_type`]).
     pub fn set(&mut self, field: &str, value: Value) -> Result<Vec<Issue>, UsageError> {
+        let mut found = Vec::new();
+        self.set_into(field, value, &mut found)?;
+        Ok(found.iter().map(Finding::issue).collect())
+    }
+
+    /// [`Self::set`], with the field's findings appended to `out` (no text built).
+    pub fn set_into(&mut self, field: &str, value: Value, out: &mut Vec<Finding>) -> Result<(), UsageError> {
         let f = validate::field_of(self.api_type, field)?;
         if f.id == "apiType" {
             if let Value::Text(id) = &value {
                 if spec::api_type(id).is_some() {
-                    self.set_api_type(id)?;
-                    return Ok(Vec::new());
+                    return self.set_api_type(id);
                 }
             }
         }
-        let items = validate::check_field(f, &value);
+        let start = out.len();
+        validate::check(f, value.as_ref(), out);
         self.put(f.id, value);
         if f.id == "apiType" {
             // Not a known id (else it switched above): credentials stop counting.
             self.refresh_all();
-        } else if let Some((_, cached)) = self.issues.iter_mut().find(|(k, _)| *k == f.id) {
-            cached.clone_from(&items);
+        } else if let Some((_, cached)) = self.found.iter_mut().find(|(k, _)| *k == f.id) {
+            cached.clear();
+            cached.extend_from_slice(out.get(start..).unwrap_or_default());
         }
-        Ok(items)
+        Ok(())
     }
 
     /// Switches API type. Every value typed is kept, for every type: fields both
@@ -164,7 +176,12 @@ impl FormState {
     /// The same report `validate()` gives for these settings (assembled from the
     /// items kept current on every change; a test checks it equals a fresh verdict).
     pub fn validate(&self) -> Report {
-        Report::new(self.issues.iter().flat_map(|(_, items)| items.iter().cloned()).collect())
+        Report::new(self.findings().map(Finding::issue).collect())
+    }
+
+    /// The findings of [`Self::validate`], in report order, as kept (nothing built).
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> + '_ {
+        self.found.iter().flat_map(|(_, items)| items.iter())
     }
 
     /// The non-secret text values of the current API type's fields, as typed.
@@ -213,9 +230,13 @@ impl FormState {
     /// `{ name, apiType, environment, settings: {...}, secrets: {...} }`, with the
     /// current API type's fields, normalized. The text is zeroized when dropped.
     pub fn payload(&self) -> Result<Zeroizing<String>, Report> {
-        let report = self.validate();
-        if !report.valid {
-            return Err(report);
+        self.body().ok_or_else(|| self.validate())
+    }
+
+    /// [`Self::payload`] without the report: `None` when some finding is an error.
+    pub fn body(&self) -> Option<Zeroizing<String>> {
+        if self.findings().any(Finding::is_error) {
+            return None;
         }
         let mut top = Vec::new();
         let mut settings = Vec::new();
@@ -236,7 +257,7 @@ impl FormState {
             };
             bucket.push((f.id, v));
         }
-        Ok(wire::write_parts(&top, &settings, &secrets))
+        Some(wire::write_parts(&top, &settings, &secrets))
     }
 }
 

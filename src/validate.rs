@@ -92,18 +92,119 @@ impl UsageError {
 pub fn normalize<'a>(field: &Field, raw: &'a str) -> &'a str {
     match field.normalize {
         Normalize::None => raw,
-        Normalize::Trim => raw.trim(),
+        Normalize::Trim => trim(raw),
     }
 }
 
-static MISSING: Value = Value::Missing;
+/// A value borrowed for one rules pass: what [`Value`] holds, without owning the
+/// text (the bindings check values in place in their IO block, with no copy).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ValueRef<'a> {
+    Missing,
+    Text(&'a str),
+    NotText(&'static str),
+    InvalidUnicode,
+}
 
-fn lookup<'a>(entries: &'a [Entry], key: &str) -> &'a Value {
+impl Value {
+    /// The value, borrowed.
+    pub fn as_ref(&self) -> ValueRef<'_> {
+        match self {
+            Value::Missing => ValueRef::Missing,
+            Value::Text(s) => ValueRef::Text(s),
+            Value::NotText(k) => ValueRef::NotText(k),
+            Value::InvalidUnicode => ValueRef::InvalidUnicode,
+        }
+    }
+}
+
+/// What made a finding: the rule broken, or what a mistyped value was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Why {
+    /// Nothing more than the code (`required`, `too_short`, `too_long`, `invalid_option`).
+    Code,
+    /// `invalid_type`: what the value was (`params.received`).
+    Received(&'static str),
+    /// `invalid_format`: a rule of the field's table row.
+    Rule(Rule),
+    /// `invalid_format`: not valid Unicode (`params.rule` = `unicode`).
+    Unicode,
+}
+
+/// One problem a rules pass found, as data: no text is built. [`Finding::issue`]
+/// turns it into the report item (message, params), the same every time.
+#[derive(Clone, Copy, Debug)]
+pub struct Finding {
+    pub field: &'static Field,
+    pub code: Code,
+    pub why: Why,
+}
+
+impl PartialEq for Finding {
+    fn eq(&self, other: &Self) -> bool {
+        core::ptr::eq(self.field, other.field) && self.code == other.code && self.why == other.why
+    }
+}
+
+impl Eq for Finding {}
+
+impl Finding {
+    pub fn severity(&self) -> Severity {
+        match self.why {
+            Why::Rule(r) if r.warns_only() => Severity::Warning,
+            _ => Severity::Error,
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity() == Severity::Error
+    }
+
+    /// The report item: message from the catalogue, params from the tables.
+    pub fn issue(&self) -> Issue {
+        let f = self.field;
+        let (message, params) = match (self.code, self.why) {
+            (Code::TooShort, _) => {
+                let min = f.min_len.unwrap_or(0);
+                (messages::length(Code::TooShort, f.label, min), vec![("min", Param::Num(min))])
+            }
+            (Code::TooLong, _) => {
+                let max = f.max_len.unwrap_or(0);
+                (messages::length(Code::TooLong, f.label, max), vec![("max", Param::Num(max))])
+            }
+            (Code::InvalidFormat, Why::Rule(rule)) => {
+                let mut params = vec![("rule", Param::Str(rule.name()))];
+                if let Rule::Prefix(p) = rule {
+                    params.push(("prefix", Param::Str(p)));
+                }
+                (messages::format(Some(rule), f.label), params)
+            }
+            (Code::InvalidFormat, _) => {
+                (messages::format(None, f.label), vec![("rule", Param::Str(messages::RULE_UNICODE))])
+            }
+            (Code::InvalidOption, _) => {
+                let allowed = f.options.map_or_else(Vec::new, option_ids);
+                (messages::plain(Code::InvalidOption, f.label), vec![("allowed", Param::List(allowed))])
+            }
+            (code, Why::Received(kind)) => (messages::plain(code, f.label), vec![("received", Param::Str(kind))]),
+            (code, _) => (messages::plain(code, f.label), Vec::new()),
+        };
+        Issue {
+            field: Some(Cow::Borrowed(f.id)),
+            code: self.code,
+            severity: self.severity(),
+            message,
+            params: Params(params),
+        }
+    }
+}
+
+fn lookup<'a>(entries: &'a [Entry], key: &str) -> ValueRef<'a> {
     entries
         .iter()
         .rev() // the last of duplicated keys wins, as in JSON.parse
         .find(|e| e.key == key)
-        .map_or(&MISSING, |e| &e.value)
+        .map_or(ValueRef::Missing, |e| e.value.as_ref())
 }
 
 /// Whether any API type has a field with this key.
@@ -117,30 +218,41 @@ pub fn is_known_key(key: &str) -> bool {
 /// are `unknown_field` errors. When `apiType` is missing or unknown, only the common
 /// fields can be checked.
 pub fn validate(entries: &[Entry]) -> Report {
-    let chosen = match lookup(entries, "apiType") {
-        Value::Text(id) => spec::api_type(id),
-        _ => None,
-    };
-    let mut out = Vec::new();
-    let fields: &mut dyn Iterator<Item = &'static Field> = match chosen {
-        Some(t) => &mut t.fields(),
-        None => &mut COMMON_FIELDS.iter().filter_map(|id| spec::field(id)),
-    };
-    for f in fields {
-        check(f, lookup(entries, f.id), &mut out);
-    }
+    let mut found = Vec::new();
+    check_settings(|f| lookup(entries, f.id), &mut found);
+    let mut out: Vec<Issue> = found.iter().map(Finding::issue).collect();
     for e in entries {
         if !is_known_key(&e.key) {
-            out.push(Issue {
-                field: Some(Cow::Owned(e.key.clone())),
-                code: Code::UnknownField,
-                severity: Severity::Error,
-                message: messages::unknown_field(&e.key),
-                params: Params::default(),
-            });
+            out.push(unknown_key(&e.key));
         }
     }
     Report::new(out)
+}
+
+/// The `unknown_field` item for a key no API type has (it names the key, so it is
+/// not a [`Finding`] of a table row).
+pub fn unknown_key(key: &str) -> Issue {
+    Issue {
+        field: Some(Cow::Owned(key.to_owned())),
+        code: Code::UnknownField,
+        severity: Severity::Error,
+        message: messages::unknown_field(key),
+        params: Params::default(),
+    }
+}
+
+/// The rules pass of [`validate`] over the fields, allocation-free but for `out`:
+/// `value_of` gives each field's value (the last of duplicated keys). Appends the
+/// findings in report order; unknown keys are the caller's (see [`is_known_key`]).
+pub fn check_settings<'v>(value_of: impl Fn(&'static Field) -> ValueRef<'v>, out: &mut Vec<Finding>) {
+    let chosen = match spec::field("apiType").map(&value_of) {
+        Some(ValueRef::Text(id)) => spec::api_type(id),
+        _ => None,
+    };
+    match chosen {
+        Some(t) => t.fields().for_each(|f| check(f, value_of(f), out)),
+        None => COMMON_FIELDS.iter().filter_map(|id| spec::field(id)).for_each(|f| check(f, value_of(f), out)),
+    }
 }
 
 /// Validates one field of an API type; the items about it, or none.
@@ -152,8 +264,8 @@ pub fn validate_field(api_type: &str, field_id: &str, value: &Value) -> Result<V
 /// The items about one field's value, for a field already looked up.
 pub fn check_field(f: &'static Field, value: &Value) -> Vec<Issue> {
     let mut out = Vec::new();
-    check(f, value, &mut out);
-    out
+    check(f, value.as_ref(), &mut out);
+    out.iter().map(Finding::issue).collect()
 }
 
 /// The field `id` of API type `t`, or misuse.
@@ -163,10 +275,6 @@ pub fn field_of(t: &ApiType, id: &str) -> Result<&'static Field, UsageError> {
     } else {
         Err(UsageError::UnknownField)
     }
-}
-
-fn issue(f: &Field, code: Code, severity: Severity, message: String, params: Params) -> Issue {
-    Issue { field: Some(Cow::Borrowed(f.id)), code, severity, message, params }
 }
 
 /// The option ids a select field accepts.
@@ -186,98 +294,153 @@ fn is_option(options: Options, v: &str) -> bool {
 
 /// Runs one field's rules, in a fixed order: type, required, option, length, format.
 /// A missing or mistyped value stops there; length and format are reported together.
-fn check(f: &'static Field, value: &Value, out: &mut Vec<Issue>) {
+/// Appends to `out` and allocates nothing else.
+pub fn check(f: &'static Field, value: ValueRef<'_>, out: &mut Vec<Finding>) {
+    let mut push = |code, why| out.push(Finding { field: f, code, why });
     let raw = match value {
-        Value::Text(s) => s.as_str(),
-        Value::Missing => {
+        ValueRef::Text(s) => s,
+        ValueRef::Missing => {
             if f.required {
-                out.push(issue(
-                    f,
-                    Code::Required,
-                    Severity::Error,
-                    messages::plain(Code::Required, f.label),
-                    Params::default(),
-                ));
+                push(Code::Required, Why::Code);
             }
             return;
         }
-        Value::NotText(kind) => {
-            let params = Params(vec![("received", Param::Str(kind))]);
-            out.push(issue(f, Code::InvalidType, Severity::Error, messages::plain(Code::InvalidType, f.label), params));
-            return;
-        }
-        Value::InvalidUnicode => {
-            let params = Params(vec![("rule", Param::Str(messages::RULE_UNICODE))]);
-            out.push(issue(f, Code::InvalidFormat, Severity::Error, messages::format(None, f.label), params));
-            return;
-        }
+        ValueRef::NotText(kind) => return push(Code::InvalidType, Why::Received(kind)),
+        ValueRef::InvalidUnicode => return push(Code::InvalidFormat, Why::Unicode),
     };
     let v = normalize(f, raw);
-    if v.trim().is_empty() {
+    if trim(v).is_empty() {
         if f.required {
-            out.push(issue(
-                f,
-                Code::Required,
-                Severity::Error,
-                messages::plain(Code::Required, f.label),
-                Params::default(),
-            ));
+            push(Code::Required, Why::Code);
         }
         return;
     }
     if let Some(options) = f.options {
         if !is_option(options, v) {
-            let params = Params(vec![("allowed", Param::List(option_ids(options)))]);
-            out.push(issue(
-                f,
-                Code::InvalidOption,
-                Severity::Error,
-                messages::plain(Code::InvalidOption, f.label),
-                params,
-            ));
+            push(Code::InvalidOption, Why::Code);
         }
         return;
     }
-    let len = char_len(v, f.max_len);
-    if let Some(min) = f.min_len.filter(|&m| len < m) {
-        let params = Params(vec![("min", Param::Num(min))]);
-        out.push(issue(f, Code::TooShort, Severity::Error, messages::length(Code::TooShort, f.label, min), params));
+    // One pass classes the value (and counts its chars); every rule reads the answer.
+    let (class, len) = scan(v);
+    if f.min_len.is_some_and(|m| len < m) {
+        push(Code::TooShort, Why::Code);
     }
-    if let Some(max) = f.max_len.filter(|&m| len > m) {
-        let params = Params(vec![("max", Param::Num(max))]);
-        out.push(issue(f, Code::TooLong, Severity::Error, messages::length(Code::TooLong, f.label, max), params));
+    if f.max_len.is_some_and(|m| len > m) {
+        push(Code::TooLong, Why::Code);
     }
     // One format error a field (the first rule broken is the one to fix first);
     // warnings only when there is no format error.
-    let broken = f.rules.iter().copied().find(|r| !r.warns_only() && !passes(*r, v));
-    let failing: &mut dyn Iterator<Item = Rule> = match broken {
-        Some(rule) => &mut core::iter::once(rule),
-        None => &mut f.rules.iter().copied().filter(|r| r.warns_only() && !passes(*r, v)),
-    };
-    for rule in failing {
-        let mut params = Params(vec![("rule", Param::Str(rule.name()))]);
-        if let Rule::Prefix(p) = rule {
-            params.0.push(("prefix", Param::Str(p)));
+    let fails = |r: Rule| !passes(r, v, class);
+    match f.rules.iter().copied().find(|r| !r.warns_only() && fails(*r)) {
+        Some(rule) => push(Code::InvalidFormat, Why::Rule(rule)),
+        None => {
+            for rule in f.rules.iter().copied().filter(|r| r.warns_only() && fails(*r)) {
+                push(Code::InvalidFormat, Why::Rule(rule));
+            }
         }
-        let severity = if rule.warns_only() { Severity::Warning } else { Severity::Error };
-        out.push(issue(f, Code::InvalidFormat, severity, messages::format(Some(rule), f.label), params));
     }
 }
 
-/// Length in chars, counting no further than one past `cap` (a 1 MB value is
-/// rejected without walking all of it).
-fn char_len(v: &str, cap: Option<u32>) -> u32 {
-    let limit = cap.map_or(usize::MAX, |c| c as usize + 1);
-    v.chars().take(limit).count() as u32
+/// `char::is_whitespace` for an ASCII byte (U+0009..U+000D and the space; unlike
+/// `u8::is_ascii_whitespace`, it includes the vertical tab).
+const fn ascii_space(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ')
 }
 
-fn passes(rule: Rule, v: &str) -> bool {
+/// `str::trim`, without decoding anything when neither end is whitespace or non-ASCII.
+pub fn trim(v: &str) -> &str {
+    let b = v.as_bytes();
+    match (b.first(), b.last()) {
+        (Some(&x), Some(&y)) if x < 0x80 && y < 0x80 && !ascii_space(x) && !ascii_space(y) => v,
+        _ => v.trim(),
+    }
+}
+
+/// Byte classes, OR-ed over a value by [`classes`].
+const C_CONTROL: u8 = 1;
+const C_SPACE: u8 = 2;
+const C_NOT_ALNUM: u8 = 4;
+const C_NON_ASCII: u8 = 8;
+const C_INVISIBLE: u8 = 16;
+
+/// The class bits of each byte: Cc controls, `char::is_whitespace`, not an ASCII
+/// letter or digit, not ASCII.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let mut k = 0;
+        if c < 0x20 || c == 0x7F {
+            k |= C_CONTROL;
+        }
+        if ascii_space(c) {
+            k |= C_SPACE;
+        }
+        if !c.is_ascii_alphanumeric() {
+            k |= C_NOT_ALNUM;
+        }
+        if c >= 0x80 {
+            k |= C_NON_ASCII;
+        }
+        t[b] = k;
+        b += 1;
+    }
+    t
+};
+
+/// The class bits found anywhere in `b`.
+fn classes(b: &[u8]) -> u8 {
+    b.iter().fold(0, |m, &c| m | CLASS[c as usize])
+}
+
+/// The classes of every char of `v` (`C_*` bits) and its length in chars: one
+/// pass over the bytes for an ASCII value, else one over the chars.
+fn scan(v: &str) -> (u8, u32) {
+    let class = classes(v.as_bytes());
+    if class & C_NON_ASCII == 0 {
+        return (class, u32::try_from(v.len()).unwrap_or(u32::MAX));
+    }
+    let mut class = C_NON_ASCII | C_NOT_ALNUM;
+    let mut len = 0u32;
+    for c in v.chars() {
+        len = len.saturating_add(1);
+        if c.is_control() {
+            class |= C_CONTROL;
+        }
+        if c.is_whitespace() {
+            class |= C_SPACE;
+        }
+        if is_invisible_format(c) {
+            class |= C_INVISIBLE;
+        }
+    }
+    (class, len)
+}
+
+/// Whether `v` passes `rule`, given `class` = `scan(v).0`.
+fn passes(rule: Rule, v: &str, class: u8) -> bool {
+    match rule {
+        Rule::NoControlChars => class & C_CONTROL == 0,
+        Rule::NoWhitespace => class & C_SPACE == 0,
+        Rule::Alphanumeric => class & C_NOT_ALNUM == 0,
+        Rule::Prefix(p) => v.starts_with(p),
+        Rule::EmailExpected => class & C_SPACE == 0 && email_shape(v),
+        Rule::NoInvisible => class & C_INVISIBLE == 0,
+        Rule::NoSurroundingWhitespace => !v.starts_with(char::is_whitespace) && !v.ends_with(char::is_whitespace),
+    }
+}
+
+/// The rules over chars: the definition [`passes`] must agree with.
+#[cfg(test)]
+fn passes_chars(rule: Rule, v: &str) -> bool {
     match rule {
         Rule::NoControlChars => !v.chars().any(char::is_control),
         Rule::NoWhitespace => !v.chars().any(char::is_whitespace),
         Rule::Alphanumeric => v.bytes().all(|b| b.is_ascii_alphanumeric()),
         Rule::Prefix(p) => v.starts_with(p),
-        Rule::EmailExpected => looks_like_email(v),
+        Rule::EmailExpected => !v.chars().any(char::is_whitespace) && email_shape(v),
         Rule::NoInvisible => !v.chars().any(is_invisible_format),
         Rule::NoSurroundingWhitespace => v.trim() == v,
     }
@@ -313,14 +476,65 @@ pub fn is_invisible_format(c: char) -> bool {
 }
 
 /// A deliberately loose shape check: one `@`, something before it, a dotted domain
-/// after it, no whitespace. Only ever a warning.
-fn looks_like_email(v: &str) -> bool {
-    let mut parts = v.split('@');
+/// after it (and, checked by the caller, no whitespace). Only ever a warning.
+fn email_shape(v: &str) -> bool {
+    // Over bytes: `@` and `.` are ASCII, so they never match inside a UTF-8 sequence.
+    let mut parts = v.as_bytes().split(|&c| c == b'@');
     let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
         return false;
     };
-    !local.is_empty()
-        && !v.chars().any(char::is_whitespace)
-        && domain.split('.').count() >= 2
-        && domain.split('.').all(|label| !label.is_empty())
+    !local.is_empty() && domain.contains(&b'.') && domain.split(|&c| c == b'.').all(|label| !label.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Strings over every ASCII byte at each end and in the middle, plus a few
+    /// non-ASCII ones (which take the char path on both sides).
+    fn samples() -> Vec<String> {
+        let mut out = vec![String::new(), "abc".into(), "a@b.c".into(), "008ABC".into()];
+        for b in 0u8..0x80 {
+            let c = char::from(b);
+            out.extend([c.to_string(), format!("{c}x"), format!("x{c}"), format!("x{c}y"), format!("a@{c}.b")]);
+        }
+        out.extend(
+            ["é", " é ", "\u{0085}x", "x\u{00A0}", "\u{200B}", "\u{3000}", "a\u{202E}b", "x\u{1}é", "é@b.c", "é @b.c"]
+                .map(String::from),
+        );
+        out
+    }
+
+    #[test]
+    fn one_scan_agrees_with_the_char_definitions() {
+        let rules = [
+            Rule::NoControlChars,
+            Rule::NoWhitespace,
+            Rule::Alphanumeric,
+            Rule::Prefix("008"),
+            Rule::EmailExpected,
+            Rule::NoInvisible,
+            Rule::NoSurroundingWhitespace,
+        ];
+        for s in samples() {
+            assert_eq!(trim(&s), s.trim(), "trim {s:?}");
+            assert_eq!(scan(&s).1 as usize, s.chars().count(), "length of {s:?}");
+            for r in rules {
+                assert_eq!(passes(r, &s, scan(&s).0), passes_chars(r, &s), "{r:?} on {s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_finding_is_the_item_it_stands_for() {
+        let f = spec::field("organizationId").unwrap();
+        let mut found = Vec::new();
+        check(f, ValueRef::Text(" 0071 "), &mut found);
+        let codes: Vec<_> = found.iter().map(|x| (x.code, x.why)).collect();
+        assert_eq!(codes, [(Code::TooShort, Why::Code), (Code::InvalidFormat, Why::Rule(Rule::Prefix("008")))]);
+        let item = found[1].issue();
+        assert_eq!(item.message, "Organization ID must begin with 008.");
+        assert_eq!(item.params.get("prefix"), Some(&Param::Str("008")));
+        assert_eq!(found[0].issue().params.get("min"), Some(&Param::Num(15)));
+    }
 }

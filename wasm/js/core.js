@@ -49,6 +49,7 @@ let u32 = new Uint32Array(0);
 let DESC = 0; // where the module keeps the block's [address, size]
 let IO = 0; // the block's address
 let CAP = 0; // its size in bytes
+let block = new Uint8Array(0); // the block itself, kept while it stays in place (encodeInto's target)
 /** `{ fields: { id: "" } in table order, usage: { code: message }, apiTypes: [ids] }`, from the module. */
 export let cat = null;
 /** Field id -> index in the module's field table; API type id -> index. */
@@ -135,8 +136,10 @@ function views() {
     u8 = new Uint8Array(memory.buffer);
     u32 = new Uint32Array(memory.buffer);
   }
-  IO = u32[DESC];
-  CAP = u32[DESC + 1];
+  const io = u32[DESC], cap = u32[DESC + 1];
+  if (io !== IO || block.byteLength !== cap) block = u8.subarray(io, io + cap); // moved, grown or detached
+  IO = io;
+  CAP = cap;
 }
 
 function reserve(bytes) {
@@ -278,7 +281,7 @@ export function put() {
     s += KT[i];
     s += V[i];
   }
-  const written = s.length === 0 ? 0 : encoder.encodeInto(s, u8.subarray(IO, IO + CAP)).written;
+  const written = s.length === 0 ? 0 : encoder.encodeInto(s, block).written;
   const at = (written + 3) & ~3;
   let p = (IO + at) >> 2;
   u32[p++] = N;

@@ -10,7 +10,7 @@ use crate::State;
 use billcom_connection::form::{FormState, Mode};
 use billcom_connection::json;
 use billcom_connection::spec::API_TYPES;
-use billcom_connection::validate::Value;
+use billcom_connection::validate::{Finding, Value};
 
 const MAX_FORMS: usize = 0xFFFF;
 
@@ -86,8 +86,9 @@ impl Forms {
         let value = io::read_value(&mut s.io, at);
         let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
         let Some(value) = value else { return ERR_INVALID_ARGUMENT };
-        match form.set(io::field_id_at(field), value) {
-            Ok(items) => io::write_findings(&mut s.io, &mut s.templates, true, &items),
+        s.found.clear();
+        match form.set_into(io::field_id_at(field), value, &mut s.found) {
+            Ok(()) => io::write_findings(&mut s.io, true, &s.found, &[]),
             Err(e) => io::usage(e),
         }
     }
@@ -136,8 +137,10 @@ impl Forms {
 
     pub fn validate(s: &mut State, h: u32) -> i32 {
         let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
-        let report = form.validate();
-        io::write_findings(&mut s.io, &mut s.templates, report.valid, &report.errors)
+        s.found.clear();
+        s.found.extend(form.findings());
+        let valid = !s.found.iter().any(Finding::is_error);
+        io::write_findings(&mut s.io, valid, &s.found, &[])
     }
 
     pub fn clear_secrets(s: &mut State, h: u32) -> i32 {
@@ -150,12 +153,17 @@ impl Forms {
     /// out and zeroes the block at once), or `PAYLOAD_INVALID` with the findings.
     pub fn payload(s: &mut State, h: u32) -> i32 {
         let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
-        match form.payload() {
-            Ok(body) => s.io.put_text(&body), // `body` zeroizes when dropped
-            Err(report) => match io::write_findings(&mut s.io, &mut s.templates, false, &report.errors) {
+        if form.findings().any(Finding::is_error) {
+            s.found.clear();
+            s.found.extend(form.findings());
+            return match io::write_findings(&mut s.io, false, &s.found, &[]) {
                 n if n < 0 => n,
                 _ => PAYLOAD_INVALID,
-            },
+            };
+        }
+        match form.body() {
+            Some(body) => s.io.put_text(&body), // `body` zeroizes when dropped
+            None => ERR_INVALID_ARGUMENT,       // not reached: the findings said valid
         }
     }
 

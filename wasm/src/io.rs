@@ -19,15 +19,16 @@
 //! ```
 //!
 //! Findings (written by Rust): `[valid, n]` then n x `[kind, a, b]`: kind
-//! FINDING_TEMPLATE = item template `a` (JS fetches a template's JSON text once, by
-//! index); FINDING_INLINE = the JSON text `[item]` at byte offset `a`, `b` bytes
-//! (unknown keys, whose message names the key).
+//! FINDING_TEMPLATE = item template number `a` ([`template_of`]: field and rule, a
+//! fixed numbering; JS fetches a template's JSON text once, by number);
+//! FINDING_INLINE = the JSON text `[item]` at byte offset `a`, `b` bytes (unknown
+//! keys, whose message names the key).
 
 use crate::prelude::*;
 use billcom_connection::json;
-use billcom_connection::report::{Code, Issue};
-use billcom_connection::spec::{self, API_TYPES, FIELDS};
-use billcom_connection::validate::{Entry, UsageError, Value};
+use billcom_connection::report::Code;
+use billcom_connection::spec::{self, Field, API_TYPES, FIELDS};
+use billcom_connection::validate::{self, Entry, Finding, UsageError, Value, ValueRef, Why};
 
 pub const KEY_TEXT: u32 = 0x100;
 pub const KEY_BAD: u32 = 0x101;
@@ -41,9 +42,6 @@ pub const NOT_TEXT: [&str; 8] = ["number", "boolean", "bigint", "symbol", "funct
 pub const ENTRY_WORDS: usize = 4;
 pub const FINDING_TEMPLATE: u32 = 0;
 pub const FINDING_INLINE: u32 = 1;
-/// At most this many distinct item templates are kept; any further item is sent
-/// inline (the tables give about two hundred, so this is only a bound).
-pub const MAX_TEMPLATES: usize = 1024;
 
 /// The numbers an export answers with when the call was misuse.
 pub const ERR_UNKNOWN_API_TYPE: i32 = -1;
@@ -148,7 +146,7 @@ impl Io {
 /// The next `units` UTF-16 code units' worth of UTF-8 at `*pos`.
 fn take<'a>(bytes: &'a [u8], pos: &mut usize, units: u32) -> Option<&'a str> {
     let start = *pos;
-    // Most strings are ASCII: one byte per unit.
+    // Most strings are ASCII: one byte per unit, and nothing more to check.
     if let Some(run) = bytes.get(start..start.checked_add(units as usize)?) {
         if run.is_ascii() {
             *pos = start + run.len();
@@ -159,8 +157,7 @@ fn take<'a>(bytes: &'a [u8], pos: &mut usize, units: u32) -> Option<&'a str> {
     let mut i = start;
     let mut left = units;
     while left > 0 {
-        let b = *bytes.get(i)?;
-        let (width, u) = match b {
+        let (width, u) = match *bytes.get(i)? {
             0x00..=0x7F => (1, 1),
             0x80..=0xDF => (2, 1),
             0xE0..=0xEF => (3, 1),
@@ -173,22 +170,31 @@ fn take<'a>(bytes: &'a [u8], pos: &mut usize, units: u32) -> Option<&'a str> {
     core::str::from_utf8(bytes.get(start..i)?).ok()
 }
 
-/// What JS wrote: the entries, and the id when one entry was `KEY_ID`.
-pub struct Input {
-    pub entries: Vec<Entry>,
-    pub id: Option<String>,
+/// An entry's key as JS wrote it.
+#[derive(Clone, Copy)]
+pub enum Key<'a> {
+    /// A key of the field table (JS sends its index).
+    Field(&'static Field),
+    /// Any other key.
+    Text(&'a str),
+    /// A key holding a lone surrogate (U+FFFD in its text).
+    Bad(&'a str),
+    /// The saved connection's id (`ConnectionForm.edit`).
+    Id,
 }
 
-/// Decodes the entries JS wrote, then zeroes what it read. `None` when the block
-/// is not well formed (a bug in the wrapper, never the caller's input).
-pub fn read(io: &mut Io, at: u32) -> Option<Input> {
-    let out = decode(io, at as usize);
-    let words = io.word(at as usize / 4).map_or(1, |n| 1 + n as usize * ENTRY_WORDS);
-    io.zero((at as usize).saturating_add(words.saturating_mul(4)));
-    out
+/// One entry, borrowed from the block.
+#[derive(Clone, Copy)]
+pub struct Raw<'a> {
+    pub key: Key<'a>,
+    pub value: ValueRef<'a>,
 }
 
-fn decode(io: &Io, at: usize) -> Option<Input> {
+/// The entries JS wrote at `at`, borrowed in place (no copy of any string). `None`
+/// when the block is not well formed (a bug in the wrapper, never the caller's
+/// input). The caller zeroes the block with [`input_end`] when done.
+pub fn decode(io: &Io, at: u32) -> Option<Vec<Raw<'_>>> {
+    let at = at as usize;
     if at % 4 != 0 {
         return None;
     }
@@ -199,99 +205,214 @@ fn decode(io: &Io, at: usize) -> Option<Input> {
     let bytes = io.bytes().get(..at)?;
     let mut pos = 0;
     let mut entries = Vec::with_capacity(n);
-    let mut id = None;
     for e in 0..n {
         let w = |k: usize| io.word(base + 1 + e * ENTRY_WORDS + k);
         let (key, key_units, tag, units) = (w(0)?, w(1)?, w(2)?, w(3)?);
         let key = match key {
-            KEY_TEXT => Some(take(bytes, &mut pos, key_units)?.to_owned()),
-            KEY_BAD => Some(take(bytes, &mut pos, key_units)?.replace('\u{FFFD}', "?")),
-            KEY_ID => None,
-            k => Some(FIELDS.get(k as usize)?.id.to_owned()),
+            KEY_TEXT => Key::Text(take(bytes, &mut pos, key_units)?),
+            KEY_BAD => Key::Bad(take(bytes, &mut pos, key_units)?),
+            KEY_ID => Key::Id,
+            k => Key::Field(FIELDS.get(k as usize)?),
         };
         let value = match tag {
-            TAG_STRING => Value::Text(take(bytes, &mut pos, units)?.to_owned()),
-            TAG_MISSING => Value::Missing,
-            TAG_BAD_UNICODE => Value::InvalidUnicode,
-            t => Value::NotText(NOT_TEXT.get(t.checked_sub(TAG_NOT_TEXT)? as usize)?),
+            TAG_STRING => ValueRef::Text(take(bytes, &mut pos, units)?),
+            TAG_MISSING => ValueRef::Missing,
+            TAG_BAD_UNICODE => ValueRef::InvalidUnicode,
+            t => ValueRef::NotText(NOT_TEXT.get(t.checked_sub(TAG_NOT_TEXT)? as usize)?),
         };
-        match key {
-            Some(key) => entries.push(Entry { key, value }),
-            None => match &value {
-                Value::Text(t) => id = Some(t.clone()),
-                _ => id = Some(String::new()),
-            },
-        }
+        entries.push(Raw { key, value });
     }
-    Some(Input { entries, id })
+    Some(entries)
 }
 
-/// One value (the block's first entry), as `validateField` and `form.set` take it.
-pub fn read_value(io: &mut Io, at: u32) -> Option<Value> {
-    let mut input = read(io, at)?;
-    input.entries.pop().map(|e| e.value.clone())
+/// Where the input at `at` ends: everything before it is what JS wrote.
+pub fn input_end(io: &Io, at: u32) -> usize {
+    let words = io.word(at as usize / 4).map_or(1, |n| 1 + n as usize * ENTRY_WORDS);
+    (at as usize).saturating_add(words.saturating_mul(4))
 }
 
-/// The item templates sent so far: JS keeps a copy of each, by index.
-#[derive(Default)]
-pub struct Templates {
-    items: Vec<Issue>,
-}
+/// At most this many fields in the table (`wasm/tests/layout.rs` checks it).
+pub const MAX_FIELDS: usize = 16;
 
-impl Templates {
-    pub const fn new() -> Self {
-        Templates { items: Vec::new() }
-    }
-
-    /// The template index for an item, adding it when new; `None` for items sent
-    /// inline (an unknown key's message names the key).
-    fn index(&mut self, item: &Issue) -> Option<u32> {
-        if item.code == Code::UnknownField {
-            return None;
-        }
-        if let Some(i) = self.items.iter().position(|t| t == item) {
-            return u32::try_from(i).ok();
-        }
-        if self.items.len() >= MAX_TEMPLATES {
-            return None;
-        }
-        self.items.push(item.clone());
-        u32::try_from(self.items.len() - 1).ok()
-    }
-
-    /// Template `i` as the JSON text `[item]`.
-    pub fn text(&self, i: u32) -> Option<String> {
-        self.items.get(i as usize).map(|t| json::issues(core::slice::from_ref(t)))
-    }
-}
-
-/// Writes the findings for `items`; their count, or `ERR_INVALID_ARGUMENT` when
-/// memory cannot grow.
-pub fn write_findings(io: &mut Io, templates: &mut Templates, valid: bool, items: &[Issue]) -> i32 {
-    let n = items.len();
-    let head = (2 + 3 * n) * 4;
-    let mut words: Vec<u32> = Vec::with_capacity(2 + 3 * n);
-    words.push(u32::from(valid));
-    words.push(n as u32);
-    let mut inline = String::new();
-    for item in items {
-        match templates.index(item) {
-            Some(t) => words.extend([FINDING_TEMPLATE, t, 0]),
-            None => {
-                let start = inline.len();
-                inline.push_str(&json::issues(core::slice::from_ref(item)));
-                words.extend([FINDING_INLINE, (head + start) as u32, (inline.len() - start) as u32]);
+/// Each field's value by table index (the last of duplicated keys wins), in one
+/// pass over the entries.
+pub fn values<'a>(entries: &[Raw<'a>]) -> [ValueRef<'a>; MAX_FIELDS] {
+    let mut out = [ValueRef::Missing; MAX_FIELDS];
+    for e in entries {
+        // The wrapper sends every field's key as its index (a text key is never one).
+        if let Key::Field(f) = e.key {
+            if let Some(slot) = index_of(f).and_then(|i| out.get_mut(i)) {
+                *slot = e.value;
             }
         }
     }
-    if !io.reserve(head + inline.len()) {
+    out
+}
+
+/// The table index of a field of [`FIELDS`].
+pub fn index_of(f: &'static Field) -> Option<usize> {
+    let i = (f as *const Field as usize).wrapping_sub(FIELDS.as_ptr() as usize) / core::mem::size_of::<Field>();
+    FIELDS.get(i).filter(|g| core::ptr::eq(*g, f)).map(|_| i)
+}
+
+/// The value of field `f` in [`values`]' answer.
+pub fn value_of<'a>(values: &[ValueRef<'a>; MAX_FIELDS], f: &'static Field) -> ValueRef<'a> {
+    index_of(f).and_then(|i| values.get(i)).copied().unwrap_or(ValueRef::Missing)
+}
+
+/// An unknown key's item as the JSON text `[item]` (the message names the key;
+/// a lone surrogate shows as `?`), or `None` when the key is a field's.
+pub fn unknown_key_json(key: Key<'_>) -> Option<String> {
+    let item = match key {
+        Key::Text(k) if !validate::is_known_key(k) => validate::unknown_key(k),
+        Key::Bad(k) => validate::unknown_key(&k.replace('\u{FFFD}', "?")),
+        _ => return None,
+    };
+    Some(json::issues(core::slice::from_ref(&item)))
+}
+
+/// What JS wrote, owned: the entries, and the id when one entry was `KEY_ID`.
+pub struct Input {
+    pub entries: Vec<Entry>,
+    pub id: Option<String>,
+}
+
+/// Decodes the entries JS wrote into owned values, then zeroes what it read.
+pub fn read(io: &mut Io, at: u32) -> Option<Input> {
+    let out = decode(io, at).map(|raw| {
+        let mut entries = Vec::with_capacity(raw.len());
+        let mut id = None;
+        for e in raw {
+            let value = owned(e.value);
+            let key = match e.key {
+                Key::Field(f) => f.id.to_owned(),
+                Key::Text(k) => k.to_owned(),
+                Key::Bad(k) => k.replace('\u{FFFD}', "?"),
+                Key::Id => {
+                    id = Some(match &value {
+                        Value::Text(t) => t.clone(),
+                        _ => String::new(),
+                    });
+                    continue;
+                }
+            };
+            entries.push(Entry { key, value });
+        }
+        Input { entries, id }
+    });
+    io.zero(input_end(io, at));
+    out
+}
+
+/// One value (the block's first entry), owned, as `form.set` takes it; the block
+/// is zeroed.
+pub fn read_value(io: &mut Io, at: u32) -> Option<Value> {
+    let value = decode(io, at).and_then(|e| e.first().map(|e| owned(e.value)));
+    io.zero(input_end(io, at));
+    value
+}
+
+fn owned(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Text(t) => Value::Text(t.to_owned()),
+        ValueRef::Missing => Value::Missing,
+        ValueRef::NotText(k) => Value::NotText(k),
+        ValueRef::InvalidUnicode => Value::InvalidUnicode,
+    }
+}
+
+/// Template numbers: `field index * TEMPLATE_STRIDE + sub`, where `sub` is
+/// `SUB_*`, `SUB_RECEIVED + i` (`invalid_type` with `NOT_TEXT[i]`) or
+/// `SUB_RULE + i` (`invalid_format`, the field's rule `i`). A number stands for
+/// one item for good, so JS keeps each template's text once, by number.
+pub const TEMPLATE_STRIDE: u32 = 32;
+const SUB_REQUIRED: u32 = 0;
+const SUB_TOO_SHORT: u32 = 1;
+const SUB_TOO_LONG: u32 = 2;
+const SUB_OPTION: u32 = 3;
+const SUB_UNICODE: u32 = 4;
+const SUB_RECEIVED: u32 = 8;
+const SUB_RULE: u32 = 16;
+
+/// The template number of a finding (`None`: sent inline; never for the tables'
+/// findings, but a bound all the same).
+pub fn template_of(f: &Finding) -> Option<u32> {
+    let field = index_of(f.field)? as u32;
+    let sub = match (f.code, f.why) {
+        (Code::Required, _) => SUB_REQUIRED,
+        (Code::TooShort, _) => SUB_TOO_SHORT,
+        (Code::TooLong, _) => SUB_TOO_LONG,
+        (Code::InvalidOption, _) => SUB_OPTION,
+        (Code::InvalidFormat, Why::Unicode) => SUB_UNICODE,
+        (Code::InvalidType, Why::Received(k)) => SUB_RECEIVED + NOT_TEXT.iter().position(|n| *n == k)? as u32,
+        (Code::InvalidFormat, Why::Rule(r)) => SUB_RULE + f.field.rules.iter().position(|x| *x == r)? as u32,
+        _ => return None,
+    };
+    (sub < TEMPLATE_STRIDE).then_some(field * TEMPLATE_STRIDE + sub)
+}
+
+/// The finding a template number stands for (`None`: no such template).
+pub fn finding_at(i: u32) -> Option<Finding> {
+    let field = FIELDS.get((i / TEMPLATE_STRIDE) as usize)?;
+    let (code, why) = match i % TEMPLATE_STRIDE {
+        SUB_REQUIRED => (Code::Required, Why::Code),
+        SUB_TOO_SHORT => (Code::TooShort, Why::Code),
+        SUB_TOO_LONG => (Code::TooLong, Why::Code),
+        SUB_OPTION => (Code::InvalidOption, Why::Code),
+        SUB_UNICODE => (Code::InvalidFormat, Why::Unicode),
+        s if s >= SUB_RULE => (Code::InvalidFormat, Why::Rule(*field.rules.get((s - SUB_RULE) as usize)?)),
+        s if s >= SUB_RECEIVED => (Code::InvalidType, Why::Received(NOT_TEXT.get((s - SUB_RECEIVED) as usize)?)),
+        _ => return None,
+    };
+    let f = Finding { field, code, why };
+    (template_of(&f) == Some(i)).then_some(f)
+}
+
+/// Template `i` as the JSON text `[item]`.
+pub fn template_text(i: u32) -> Option<String> {
+    finding_at(i).map(|f| json::issues(core::slice::from_ref(&f.issue())))
+}
+
+/// Writes the findings: the table's as template numbers, then `inline` items (JSON
+/// `[item]` texts). Their count, or `ERR_INVALID_ARGUMENT` when memory cannot grow
+/// or a finding has no template number (none has: every finding the tables can
+/// give is numbered, which `wasm/tests/layout.rs` checks; refusing is only the
+/// answer that can never send a report with an item missing).
+pub fn write_findings(io: &mut Io, valid: bool, found: &[Finding], inline: &[String]) -> i32 {
+    let n = found.len() + inline.len();
+    let head = (2 + 3 * n) * 4;
+    let total = head + inline.iter().map(String::len).sum::<usize>();
+    if !io.reserve(total) {
         return ERR_INVALID_ARGUMENT;
     }
-    for (dst, w) in io.words_mut().iter_mut().zip(&words) {
-        *dst = *w;
+    let mut text_at = head;
+    let mut put_inline = |io: &mut Io, w: usize, text: &str| {
+        let end = text_at + text.len();
+        if let Some(dst) = io.bytes_mut().get_mut(text_at..end) {
+            dst.copy_from_slice(text.as_bytes());
+        }
+        let words = io.words_mut();
+        if let Some(dst) = words.get_mut(w..w + 3) {
+            dst.copy_from_slice(&[FINDING_INLINE, text_at as u32, text.len() as u32]);
+        }
+        text_at = end;
+    };
+    for (i, f) in found.iter().enumerate() {
+        let w = 2 + 3 * i;
+        match template_of(f) {
+            Some(t) => {
+                if let Some(dst) = io.words_mut().get_mut(w..w + 3) {
+                    dst.copy_from_slice(&[FINDING_TEMPLATE, t, 0]);
+                }
+            }
+            None => return ERR_INVALID_ARGUMENT,
+        }
     }
-    for (dst, b) in io.bytes_mut().iter_mut().skip(head).zip(inline.as_bytes()) {
-        *dst = *b;
+    for (i, text) in inline.iter().enumerate() {
+        put_inline(io, 2 + 3 * (found.len() + i), text);
+    }
+    if let Some(dst) = io.words_mut().get_mut(..2) {
+        dst.copy_from_slice(&[u32::from(valid), n as u32]);
     }
     n as i32
 }

@@ -29,14 +29,17 @@ mod prelude {
 pub mod forms;
 pub mod io;
 
-use billcom_connection::{json, validate};
-use io::{Io, Templates, ERR_INVALID_ARGUMENT};
+use billcom_connection::json;
+use billcom_connection::validate::{self, Finding};
+use io::{Io, ERR_INVALID_ARGUMENT};
+use prelude::*;
 
 /// Everything the module keeps between calls.
 #[derive(Default)]
 pub struct State {
     pub io: Io,
-    pub templates: Templates,
+    /// The findings of the current call (kept, so a call allocates nothing for them).
+    pub found: Vec<Finding>,
     #[cfg(feature = "form")]
     pub forms: forms::Forms,
 }
@@ -45,7 +48,7 @@ impl State {
     pub const fn new() -> Self {
         State {
             io: Io::new(),
-            templates: Templates::new(),
+            found: Vec::new(),
             #[cfg(feature = "form")]
             forms: forms::Forms::new(),
         }
@@ -70,7 +73,7 @@ impl State {
     }
 
     pub fn template(&mut self, i: u32) -> i32 {
-        match self.templates.text(i) {
+        match io::template_text(i) {
             Some(t) => self.io.put_text(&t),
             None => ERR_INVALID_ARGUMENT,
         }
@@ -88,19 +91,46 @@ impl State {
     }
 
     /// `validate(settings)`: the entries in the block; the findings out.
+    /// The rules run over the strings in place (nothing copied), then the input is
+    /// zeroed and the findings written.
     pub fn validate(&mut self, at: u32) -> i32 {
-        let Some(input) = io::read(&mut self.io, at) else { return ERR_INVALID_ARGUMENT };
-        let report = validate::validate(&input.entries);
-        drop(input); // zeroizes the values
-        io::write_findings(&mut self.io, &mut self.templates, report.valid, &report.errors)
+        self.found.clear();
+        let mut inline = Vec::new();
+        let ok = match io::decode(&self.io, at) {
+            Some(entries) => {
+                let values = io::values(&entries);
+                validate::check_settings(|f| io::value_of(&values, f), &mut self.found);
+                inline.extend(entries.iter().filter_map(|e| io::unknown_key_json(e.key)));
+                true
+            }
+            None => false,
+        };
+        self.io.zero(io::input_end(&self.io, at));
+        if !ok {
+            return ERR_INVALID_ARGUMENT;
+        }
+        let valid = inline.is_empty() && !self.found.iter().any(Finding::is_error);
+        io::write_findings(&mut self.io, valid, &self.found, &inline)
     }
 
     /// `validateField(apiType, fieldId, value)`: the value in the block.
     pub fn validate_field(&mut self, api: u32, field: u32, at: u32) -> i32 {
-        let Some(value) = io::read_value(&mut self.io, at) else { return ERR_INVALID_ARGUMENT };
+        self.found.clear();
         let api_id = io::api_type_at(api).map_or("", |t| t.id);
-        match validate::validate_field(api_id, io::field_id_at(field), &value) {
-            Ok(items) => io::write_findings(&mut self.io, &mut self.templates, true, &items),
+        let field = billcom_connection::spec::api_type(api_id)
+            .ok_or(validate::UsageError::UnknownApiType)
+            .and_then(|t| validate::field_of(t, io::field_id_at(field)));
+        let value = io::decode(&self.io, at).and_then(|e| e.first().map(|e| e.value));
+        let ok = value.is_some();
+        if let (Some(v), Ok(f)) = (value, &field) {
+            validate::check(f, v, &mut self.found);
+        }
+        self.io.zero(io::input_end(&self.io, at));
+        if !ok {
+            return ERR_INVALID_ARGUMENT;
+        }
+        match field {
+            Ok(_) => io::write_findings(&mut self.io, true, &self.found, &[]),
             Err(e) => io::usage(e),
         }
     }

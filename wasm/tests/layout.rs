@@ -202,3 +202,45 @@ fn findings_name_templates_whose_text_is_the_report_item() {
         assert_eq!(text, billcom_connection::json::issues(&want.errors[i..=i]));
     }
 }
+
+#[test]
+fn template_numbers_stand_for_one_finding_each() {
+    use billcom_connection::validate::{check, ValueRef};
+    // Every finding the tables can give, from values that break each rule.
+    let values = ["", " ", "x", "a b", "\u{7}", "\u{200B}x", " x ", "0071", "008 1", "not-an-email", &"y".repeat(2000)];
+    let mut all = Vec::new();
+    for f in FIELDS {
+        for v in values {
+            check(f, ValueRef::Text(v), &mut all);
+        }
+        check(f, ValueRef::Missing, &mut all);
+        check(f, ValueRef::InvalidUnicode, &mut all);
+        for k in NOT_TEXT {
+            check(f, ValueRef::NotText(k), &mut all);
+        }
+    }
+    let mut seen = std::collections::BTreeMap::new();
+    for f in &all {
+        let t = io::template_of(f).unwrap_or_else(|| panic!("no template for {f:?}"));
+        assert_eq!(io::finding_at(t), Some(*f), "{f:?}");
+        assert_eq!(io::template_text(t).unwrap(), billcom_connection::json::issues(&[f.issue()]));
+        if let Some(other) = seen.insert(t, *f) {
+            assert_eq!(other, *f, "two findings share template {t}");
+        }
+    }
+    assert!(seen.len() > 60, "{}", seen.len());
+    // Numbers that stand for nothing are refused, not misread.
+    for t in [5, 7, 15, 31, 9 * io::TEMPLATE_STRIDE, u32::MAX] {
+        assert!(io::finding_at(t).is_none() || io::template_of(&io::finding_at(t).unwrap()) == Some(t), "{t}");
+    }
+    assert!(io::finding_at(u32::MAX).is_none());
+    assert!(io::template_text(5).is_none());
+}
+
+#[test]
+fn every_field_has_a_value_slot_and_its_index() {
+    assert!(FIELDS.len() <= io::MAX_FIELDS);
+    for (i, f) in FIELDS.iter().enumerate() {
+        assert_eq!(io::index_of(f), Some(i), "{}", f.id);
+    }
+}
