@@ -595,6 +595,7 @@ export class BillcomConnectionForm extends HTMLElement {
     if (this.#busy) return { ok: false, status: 0, reason: "in_flight", message: this.#t("inFlight"), errors: [] };
     const report = form.validate();
     if (!report.valid) {
+      if (!this.#ui.panel.hidden) this.#view(false); // the summary's links lead to the fields
       this.#attempted = true;
       this.#refresh();
       this.#say("", () => this.#t("fixFirst"));

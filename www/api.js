@@ -48,8 +48,8 @@ export function nextPage(link) {
 
 const one = (id) => `${API}/${encodeURIComponent(id)}`;
 
-/** One page of the list: the first (`limit` records), or the one `next` names. */
-export const listConnections = (limit, next) => call(next ?? `${API}?limit=${limit}`);
+/** One page of the list: the first (`limit` records, or the server's default), or the one `next` names. */
+export const listConnections = (limit, next) => call(next ?? (limit ? `${API}?limit=${limit}` : API));
 export const getConnection = (id) => call(one(id));
 export const deleteConnection = (id) => call(one(id), { method: "DELETE" });
 /** The server logs in to BILL with the stored secrets; nothing secret is sent. */

@@ -13,8 +13,9 @@ const list = $("connections");
 /** Saved connection id -> its row's test: { busy } or { ok, lines }. */
 const rowTests = new Map();
 let listSeq = 0;
-/** Records per page (`?limit=` on the demo's own URL sets it, e.g. for tests). */
-const PAGE = Math.min(500, Math.max(1, Number(new URLSearchParams(location.search).get("limit")) || 50));
+/** Records per page: the server's default (100), or `?limit=` on the demo's own URL (e.g. for tests). */
+const asked = Number(new URLSearchParams(location.search).get("limit"));
+const PAGE = asked >= 1 ? Math.min(500, Math.floor(asked)) : null;
 /** The connections shown (every page loaded so far) and the next page's URL. */
 let shown = [];
 let next = null;

@@ -230,6 +230,13 @@ describe("the Simple / HTTP view", () => {
     await page.locator(FORM).evaluate((f) => f.setAttribute("locale", "fr"));
     await panel.filter({ hasText: fr["ui.httpIntro"] }).waitFor();
     await page.locator(FORM).evaluate((f) => f.setAttribute("locale", "en"));
+    // Save with a problem (no name) from the HTTP view: back to the fields, summary focused.
+    await saveButton(page).click();
+    await page.waitForFunction(() => document.activeElement.classList.contains("bcf-summary"), null, { timeout: 3000 });
+    assert.equal(await simple.getAttribute("aria-pressed"), "true");
+    assert.equal(await control(page, "Name your connection").isVisible(), true);
+    await http.click();
+    await panel.filter({ hasText: "Base URI" }).waitFor();
     await simple.click();
     assert.equal(await control(page, "API token").inputValue(), secrets[3], "the typed values are still there");
     assert.equal(await panel.isVisible(), false);
