@@ -39,6 +39,20 @@ export const en = {
   refusedLogin: "BILL refused the login: {message}",
   couldNotTest: "Could not test: {message}",
   crashed: "Something went wrong in the form. Nothing was lost: try again.",
+  conflict: "Not saved: this connection was changed elsewhere after you opened it. Your changes are still in the form. To see the current version, reload the saved connection (this discards your changes here).",
+  reload: "Reload the saved connection",
+  reloaded: "Reloaded “{name}” as it is saved now.",
+  view: "View",
+  simple: "Simple",
+  httpView: "HTTP",
+  httpIntro: "How a universal HTTP connector reaches BILL with these settings. Values in double braces come from the form; no secret is ever shown here.",
+  httpBase: "Base URI",
+  httpAuth: "Authentication",
+  httpMedia: "Media type",
+  httpLogin: "Login request",
+  httpCarry: "Later calls carry ({carry})",
+  httpPing: "Connection check",
+  httpLogout: "Logout",
 };
 
 /** Check codes that mean "the test could not run", not "BILL said no". */
@@ -51,6 +65,9 @@ let ready;
 /** Loads the WASM module once, on first use. */
 const load = () => (ready ??= init());
 const locales = { fr: () => import("./locales/fr.js") };
+let contracts;
+/** The HTTP view's data (generated from the crate), loaded only when that view opens. */
+const http = () => (contracts ??= import("./contracts.js"));
 let count = 0;
 
 const fill = (text, params = {}) => text.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m));
@@ -177,6 +194,9 @@ export class BillcomConnectionForm extends HTMLElement {
     const fields = new Map();
     for (const t of apiTypes()) for (const f of formSpec(t.id).fields) fields.set(f.id, f);
     const ui = (this.#ui = {
+      simple: el("button", { type: "button", class: "bcf-view-simple", "aria-pressed": "true" }),
+      http: el("button", { type: "button", class: "bcf-view-http", "aria-pressed": "false" }),
+      panel: el("section", { class: "bcf-http", hidden: true }),
       intro: el("p", { class: "bcf-intro" }),
       edit: el("p", { class: "bcf-edit-note", hidden: true }),
       summary: el("div", { class: "bcf-summary", tabindex: "-1", hidden: true }),
@@ -192,11 +212,13 @@ export class BillcomConnectionForm extends HTMLElement {
     const form = el(
       "form",
       { class: "bcf-form", novalidate: true, autocomplete: "off", "data-form-type": "other" },
+      (ui.views = el("div", { class: "bcf-views", role: "group" }, ui.simple, ui.http)),
       ui.intro,
       ui.edit,
       ui.summary,
       ui.fields,
       ui.replace,
+      ui.panel,
       el("div", { class: "bcf-actions" }, ui.save, ui.test),
       ui.status,
       ui.alert,
@@ -206,6 +228,9 @@ export class BillcomConnectionForm extends HTMLElement {
       this.save();
     });
     ui.test.addEventListener("click", () => this.test());
+    ui.simple.addEventListener("click", () => this.#view(false));
+    ui.http.addEventListener("click", () => this.#view(true));
+    ui.alert.addEventListener("click", (e) => e.target.closest(".bcf-reload") && this.#reload());
     ui.summary.addEventListener("click", (e) => {
       const a = e.target.closest("a");
       if (!a) return;
@@ -311,6 +336,10 @@ export class BillcomConnectionForm extends HTMLElement {
     ui.edit.textContent = this.#t("editNote");
     ui.edit.hidden = !editing;
     ui.save.textContent = this.#t("save");
+    ui.views.setAttribute("aria-label", this.#t("view"));
+    ui.simple.textContent = this.#t("simple");
+    ui.http.textContent = this.#t("httpView");
+    if (!ui.panel.hidden) this.#view(true);
     ui.test.textContent = this.#t("test");
     const shown = new Set(spec.fields.map((f) => f.id));
     const active = document.activeElement;
@@ -376,6 +405,61 @@ export class BillcomConnectionForm extends HTMLElement {
   }
 
   // ------------------------------------------------------------ behaviour
+
+  /** Shows the simple form, or (read-only) the HTTP view of the chosen type and environment. */
+  async #view(on) {
+    const ui = this.#ui;
+    ui.simple.setAttribute("aria-pressed", String(!on));
+    ui.http.setAttribute("aria-pressed", String(on));
+    ui.intro.hidden = ui.fields.hidden = on;
+    ui.panel.hidden = !on;
+    if (!on) return;
+    let d;
+    try {
+      d = (await http()).httpSettings(this.#form.apiType, this.#form.values().environment);
+    } catch {
+      return this.#say("", this.#t("crashed"));
+    }
+    const code = (text) => el("pre", { class: "bcf-code" }, el("code", {}, text));
+    const req = (r) => {
+      if (!r) return null;
+      const h = Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`);
+      const b = r.body && (d.mediaType.includes("json") ? JSON.stringify(r.body, null, 2) : new URLSearchParams(r.body).toString().replace(/%7B%7B(\w+)%7D%7D/g, "{{$1}}"));
+      return code([`${r.method} ${r.url}`, ...h, ...(b ? ["", b] : [])].join("\n"));
+    };
+    const part = (key, r) => r && [el("h3", {}, this.#t(key)), req(r)];
+    const dl = el("dl", {}, ...[["httpBase", d.baseUri], ["httpMedia", d.mediaType], ["httpAuth", d.auth]].flatMap(([k, v]) => [el("dt", {}, this.#t(k)), el("dd", {}, el("code", {}, v))]));
+    const carry = Object.entries(d.authenticatedCalls.values).map(([k, v]) => `${k}: ${v}`).join("\n");
+    ui.panel.replaceChildren(
+      el("p", {}, this.#t("httpIntro")),
+      dl,
+      ...(part("httpLogin", d.login) ?? []),
+      el("h3", {}, this.#t("httpCarry", { carry: d.authenticatedCalls.carry })),
+      code(carry),
+      ...(part("httpPing", d.ping) ?? []),
+      ...(part("httpLogout", d.logout) ?? []),
+    );
+  }
+
+  /** After a conflict: loads the connection as it is saved now (typed changes go). */
+  async #reload() {
+    const u = new URL(this.action, location.href);
+    u.pathname = u.pathname.replace(/\/?$/, `/${encodeURIComponent(this.#saved?.id ?? "")}`);
+    const h = new Headers(this.headers);
+    h.set("Accept", "application/json");
+    let r;
+    try {
+      r = await fetch(u, { headers: h, cache: "no-store", credentials: "same-origin", redirect: "error", referrerPolicy: "no-referrer" });
+      if (r.ok) {
+        const saved = await r.json();
+        this.connection = saved;
+        this.#say(() => this.#t("reloaded", { name: saved.name }), "");
+        this.#ui.status.focus();
+        return;
+      }
+    } catch {}
+    this.#say("", () => this.#line(this.#t(r ? "http" : "network", { status: r?.status }), { code: r ? "http" : "network" }));
+  }
 
   #guard(fn) {
     try {
@@ -511,6 +595,7 @@ export class BillcomConnectionForm extends HTMLElement {
     if (this.#busy) return { ok: false, status: 0, reason: "in_flight", message: this.#t("inFlight"), errors: [] };
     const report = form.validate();
     if (!report.valid) {
+      if (!this.#ui.panel.hidden) this.#view(false); // the summary's links lead to the fields
       this.#attempted = true;
       this.#refresh();
       this.#say("", () => this.#t("fixFirst"));
@@ -583,7 +668,9 @@ export class BillcomConnectionForm extends HTMLElement {
     const key =
       r.reason === "invalid"
         ? "fixFirst"
-        : items.length
+        : r.reason === "conflict"
+          ? "conflict"
+          : items.length
           ? "rejected422"
           : r.reason === "timeout"
             ? kind === "save"
@@ -598,7 +685,9 @@ export class BillcomConnectionForm extends HTMLElement {
     const line = () => {
       const text = this.#t(key, { status: r.status, reason: r.reason });
       const message = kind === "test" && r.reason !== "invalid" && !items.length ? this.#t("couldNotTest", { message: text }) : text;
-      return this.#line([message, ...general.map((i) => this.#message(i))].join(" "), { code: r.reason });
+      const p = this.#line([message, ...general.map((i) => this.#message(i))].join(" "), { code: r.reason });
+      if (key === "conflict") p.append(" ", el("button", { type: "button", class: "bcf-reload" }, this.#t("reload")));
+      return p;
     };
     this.#say("", line, items.length > 0);
     if (items.length) this.#ui.summary.focus();

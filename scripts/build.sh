@@ -47,5 +47,10 @@ cp wasm/js/billcom_connection.d.ts wasm/js/validate.d.ts wasm/js/node.d.ts pkg/
 mkdir -p pkg/locales
 ./node_modules/.bin/esbuild js/element.js --minify --format=esm --log-level=warning --outfile=pkg/element.js
 cp js/element.d.ts js/style.css pkg/ && cp js/locales/fr.js pkg/locales/
+# billcom-connection/contracts: the HTTP view and JSON Schema as plain data, printed
+# natively from the crate (examples/contracts.rs); the element imports it only when
+# its HTTP view is opened, so the main entry does not grow.
+cargo run --quiet --example contracts > pkg/contracts.js
+cp js/contracts.d.ts pkg/
 
 echo "[build] pkg/ ready: $(cd pkg && for f in *.wasm *.js; do printf '%s %s B; ' "$f" "$(wc -c < "$f")"; done)" >&2

@@ -52,7 +52,7 @@ export function renderList(ul, list, on, rowState, currentId) {
       const li = el(
         "li",
         { class: "conn", "data-id": text(c.id), "data-api-type": text(c.apiType), "aria-current": c.id === currentId ? "true" : null },
-        el("h3", {}, name),
+        el("h3", { tabindex: "-1" }, name),
         el(
           "dl",
           {},

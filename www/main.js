@@ -13,6 +13,13 @@ const list = $("connections");
 /** Saved connection id -> its row's test: { busy } or { ok, lines }. */
 const rowTests = new Map();
 let listSeq = 0;
+/** Records per page: the server's default (100), or `?limit=` on the demo's own URL (e.g. for tests). */
+const asked = Number(new URLSearchParams(location.search).get("limit"));
+const PAGE = asked >= 1 ? Math.min(500, Math.floor(asked)) : null;
+/** The connections shown (every page loaded so far) and the next page's URL. */
+let shown = [];
+let next = null;
+const more = $("list-more");
 
 const rowOf = (id) => [...list.children].find((li) => li.dataset.id === id) ?? null;
 
@@ -21,10 +28,22 @@ function listSay(status, alert = "") {
   $("list-alert").textContent = alert;
 }
 
-/** Reloads the list; its status and alert stay (a "no longer exists" must be read). */
+/**
+ * Reloads the list, as many pages as were shown (at least one); its status and alert
+ * stay (a "no longer exists" must be read).
+ */
 async function loadList() {
   const seq = ++listSeq;
-  const r = await listConnections();
+  const want = Math.max(shown.length, 1);
+  const rows = [];
+  let r;
+  let url;
+  do {
+    r = await listConnections(PAGE, url);
+    if (!r.ok || !Array.isArray(r.body)) break;
+    rows.push(...r.body);
+    url = r.next;
+  } while (url && rows.length < want && seq === listSeq);
   await form.ready; // the list's labels come from the package, loaded by the element
   if (seq !== listSeq) return;
   $("list-section").removeAttribute("aria-busy");
@@ -32,10 +51,38 @@ async function loadList() {
     listSay("", "Could not load the saved connections. Reload the page to try again.");
     return;
   }
-  const ids = new Set(r.body.map((c) => c.id));
+  const ids = new Set(rows.map((c) => c.id));
   for (const [id, t] of rowTests) if (!ids.has(id) && !t.busy) rowTests.delete(id);
-  $("list-empty").hidden = r.body.length > 0;
-  renderList(list, r.body, { test, edit, remove }, (id) => rowTests.get(id), form.connection?.id);
+  show(rows, url);
+}
+
+function show(rows, nextUrl) {
+  shown = rows;
+  next = nextUrl;
+  $("list-empty").hidden = rows.length > 0;
+  more.hidden = !next;
+  renderList(list, rows, { test, edit, remove }, (id) => rowTests.get(id), form.connection?.id);
+}
+
+/** "Show more": the next page below the rows shown; focus moves to its first row. */
+async function showMore() {
+  if (!next || more.getAttribute("aria-disabled")) return;
+  const seq = ++listSeq;
+  more.setAttribute("aria-disabled", "true");
+  listSay("Loading more saved connections…");
+  const r = await listConnections(PAGE, next);
+  more.removeAttribute("aria-disabled");
+  if (seq !== listSeq) return;
+  if (!r.ok || !Array.isArray(r.body)) {
+    listSay("", r.status ? `Could not load more saved connections (status ${r.status}). Try again.` : "Could not load more saved connections: the server could not be reached. Try again.");
+    return;
+  }
+  const have = new Set(shown.map((c) => c.id));
+  const added = r.body.filter((c) => !have.has(c.id));
+  show([...shown, ...added], r.next);
+  listSay(`Showing ${shown.length} saved connections${next ? "; more can be shown" : ", all of them"}.`);
+  const first = added.length ? rowOf(added[0].id)?.querySelector("h3") : null;
+  (first ?? $("list-heading")).focus();
 }
 
 function heading() {
@@ -125,6 +172,7 @@ async function test(c) {
 }
 
 $("new-connection").addEventListener("click", startNew);
+more.addEventListener("click", showMore);
 $("cancel").addEventListener("click", () => {
   const id = form.connection?.id;
   if (!mayDiscard()) return;
@@ -136,6 +184,8 @@ form.addEventListener("billcom-saved", () => {
   heading();
   loadList();
 });
+// A conflict's "Reload the saved connection" may bring another name.
+form.addEventListener("billcom-change", () => form.connection && heading());
 window.addEventListener("beforeunload", (e) => {
   if (form.dirty) e.preventDefault();
 });

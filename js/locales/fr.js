@@ -119,4 +119,20 @@ export default {
     "Pas de réponse à temps ; la connexion a peut-être été enregistrée. Enregistrer à nouveau est sans risque : cela ne peut pas créer une deuxième connexion.",
   "ui.timeoutTest": "Le serveur n'a pas répondu à temps. Rien n'est perdu : testez à nouveau.",
   "ui.warning": "Avertissement :",
+  "ui.conflict":
+    "Non enregistré : cette connexion a été modifiée ailleurs après son ouverture ici. Vos modifications sont toujours dans le formulaire. Pour voir la version actuelle, rechargez la connexion enregistrée (vos modifications ici sont alors abandonnées).",
+  "ui.reload": "Recharger la connexion enregistrée",
+  "ui.reloaded": "« {name} » rechargée telle qu'elle est enregistrée.",
+  "ui.view": "Vue",
+  "ui.simple": "Simple",
+  "ui.httpView": "HTTP",
+  "ui.httpIntro":
+    "Comment un connecteur HTTP universel joint BILL avec ces paramètres. Les valeurs entre doubles accolades viennent du formulaire ; aucun secret n'est jamais affiché ici.",
+  "ui.httpBase": "URI de base",
+  "ui.httpAuth": "Authentification",
+  "ui.httpMedia": "Type de média",
+  "ui.httpLogin": "Requête de connexion",
+  "ui.httpCarry": "Les appels suivants portent ({carry})",
+  "ui.httpPing": "Vérification de la connexion",
+  "ui.httpLogout": "Déconnexion",
 };

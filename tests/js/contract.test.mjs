@@ -159,6 +159,8 @@ test("npm pack ships exactly the entries' files", () => {
     "pkg/billcom_connection.d.ts",
     "pkg/billcom_connection.js",
     "pkg/billcom_connection_bg.wasm",
+    "pkg/contracts.d.ts",
+    "pkg/contracts.js",
     "pkg/element.d.ts",
     "pkg/element.js",
     "pkg/locales/fr.js",
