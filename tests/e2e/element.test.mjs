@@ -429,6 +429,9 @@ describe("keyboard only", () => {
     await tabTo(page, byLabel, "Edit Keyboard");
     await page.keyboard.press("Enter");
     await page.locator("#form-heading").filter({ hasText: "Edit “Keyboard”" }).waitFor();
+    // Focus moves to the heading once the form is drawn, which may be a frame after its
+    // text changes (seen under load): wait for it, then assert it is there.
+    await page.waitForFunction(() => document.activeElement?.id === "form-heading", null, { timeout: 5000 }).catch(() => {});
     assert.equal((await focused(page)).id, "form-heading");
     await tabTo(page, byName, "name");
     await page.keyboard.press("End");
