@@ -17,12 +17,11 @@
 //! since any of them may be a secret, wherever it was put.
 
 use crate::json;
-use crate::messages;
 use crate::prelude::*;
 use crate::report::{Code, Issue, Param, Params, Report, Severity};
 use crate::secret::Secret;
 use crate::spec::{self, ApiType, Environment, COMMON_FIELDS};
-use crate::validate::{is_known_key, normalize as normalize_value, validate, Entry, Value};
+use crate::validate::{is_known_key, normalize as normalize_value, unknown_key, validate, Entry, Value};
 use core::fmt;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use zeroize::Zeroizing;
@@ -172,16 +171,6 @@ fn misplaced(key: &str, expected_in: &'static str) -> Issue {
     }
 }
 
-fn unknown(key: &str) -> Issue {
-    Issue {
-        field: Some(Cow::Owned(key.to_owned())),
-        code: Code::UnknownField,
-        severity: Severity::Error,
-        message: messages::unknown_field(key),
-        params: Params::default(),
-    }
-}
-
 /// `settings` or `secrets`: absent or null is empty (each missing field is then
 /// `required`); anything but an object is malformed.
 fn object(v: Option<Json>, malformed: &'static str) -> Result<Vec<(String, Json)>, Rejection> {
@@ -208,7 +197,7 @@ fn flatten(body: Json) -> Result<(Vec<Entry>, Vec<Issue>), Rejection> {
             // (baseUrl, id and timestamps are the server's to set).
             k if COMMON_FIELDS.contains(&k) => entries.push(Entry { key, value: v.into_value() }),
             k if is_known_key(k) => extra.push(misplaced(k, if spec::is_secret(k) { "secrets" } else { "settings" })),
-            k => extra.push(unknown(k)),
+            k => extra.push(unknown_key(k)),
         }
     }
     let settings = object(settings, "settings must be a JSON object");
