@@ -7,6 +7,7 @@ use crate::messages::push_num;
 use crate::prelude::*;
 use crate::report::{Issue, Param, Report};
 use crate::spec::{self, ApiType, Options, API_TYPES, ENVIRONMENTS};
+use crate::validate::UsageError;
 
 /// JSON text being written. Commas are the caller's job, via [`Writer::sep`].
 struct Writer(String);
@@ -273,6 +274,21 @@ fn write_object(w: &mut Writer, pairs: &[(&str, &str)]) {
 pub fn object(pairs: &[(&str, &str)]) -> String {
     let mut w = Writer(String::with_capacity(256));
     write_object(&mut w, pairs);
+    w.0
+}
+
+/// What the JS wrapper needs once: the field ids in table order (the keys of
+/// `fields`) and the usage errors' messages by code.
+pub fn catalogue() -> String {
+    let fields: Vec<(&str, &str)> = spec::FIELDS.iter().map(|f| (f.id, "")).collect();
+    let usage = [UsageError::UnknownApiType, UsageError::UnknownField, UsageError::InvalidArgument]
+        .map(|e| (e.code(), e.message()));
+    let mut w = Writer(String::with_capacity(512));
+    w.raw("{\"fields\":");
+    write_object(&mut w, &fields);
+    w.raw(",\"usage\":");
+    write_object(&mut w, &usage);
+    w.raw("}");
     w.0
 }
 

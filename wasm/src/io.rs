@@ -417,20 +417,6 @@ pub fn write_findings(io: &mut Io, valid: bool, found: &[Finding], inline: &[Str
     n as i32
 }
 
-/// What the wrapper needs once: the field ids in table order (the keys of
-/// `fields`) and the usage errors' messages by code.
-pub fn catalogue_json() -> String {
-    let fields: Vec<(&str, &str)> = FIELDS.iter().map(|f| (f.id, "")).collect();
-    let usage = [UsageError::UnknownApiType, UsageError::UnknownField, UsageError::InvalidArgument]
-        .map(|e| (e.code(), e.message()));
-    let mut s = String::from("{\"fields\":");
-    s.push_str(&json::object(&fields));
-    s.push_str(",\"usage\":");
-    s.push_str(&json::object(&usage));
-    s.push('}');
-    s
-}
-
 /// The API type at a table index (`u32::MAX`: a name that is not an id).
 pub fn api_type_at(i: u32) -> Option<&'static spec::ApiType> {
     API_TYPES.get(i as usize)

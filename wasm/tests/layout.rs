@@ -61,7 +61,7 @@ fn the_wrapper_uses_the_same_constants() {
         usage.iter().map(|c| format!("\"{}\"", c.name())).collect::<Vec<_>>().join(", ")
     );
     assert!(src.contains(&want), "core.js must declare {want}");
-    let cat = io::catalogue_json();
+    let cat = billcom_connection_wasm::texts::CATALOGUE;
     for c in usage {
         assert!(cat.contains(&format!("\"{}\":", c.name())), "{cat}");
     }
@@ -242,5 +242,23 @@ fn every_field_has_a_value_slot_and_its_index() {
     assert!(FIELDS.len() <= io::MAX_FIELDS);
     for (i, f) in FIELDS.iter().enumerate() {
         assert_eq!(io::index_of(f), Some(i), "{}", f.id);
+    }
+}
+
+/// The texts printed at build time are what the core's writer prints now (a stale
+/// build script output would fail here).
+#[test]
+fn build_time_texts_are_the_writers_output() {
+    use billcom_connection::{json, spec::API_TYPES};
+    use billcom_connection_wasm::texts;
+    assert_eq!(texts::CATALOGUE, json::catalogue());
+    assert_eq!(texts::API_TYPES, json::api_types());
+    assert_eq!(texts::FORM_SPECS.len(), API_TYPES.len());
+    for (t, text) in API_TYPES.iter().zip(texts::FORM_SPECS) {
+        assert_eq!(text, json::form_spec(t), "{}", t.id);
+    }
+    // And each is JSON.
+    for text in [texts::CATALOGUE, texts::API_TYPES].into_iter().chain(texts::FORM_SPECS) {
+        serde_json::from_str::<serde_json::Value>(text).expect(text);
     }
 }
