@@ -8,8 +8,8 @@
 use crate::prelude::*;
 use crate::report::{Issue, Report};
 use crate::secret::Secret;
-use crate::spec::{self, ApiType};
-use crate::validate::{self, Entry, Finding, UsageError, Value, ValueRef};
+use crate::spec::{self, ApiType, Field, FIELDS};
+use crate::validate::{self, Finding, UsageError, Value, ValueRef};
 use crate::wire;
 use zeroize::Zeroizing;
 
@@ -20,66 +20,89 @@ pub enum Mode {
     Edit { id: String },
 }
 
+/// At most this many rows in [`FIELDS`] (a test checks it): a form keeps one slot
+/// per row, so every field is found by its index, never by comparing ids.
+pub const MAX_FIELDS: usize = 16;
+
 /// One field's current content.
+#[derive(Default)]
 enum Slot {
+    #[default]
+    Empty,
     /// A non-secret value, or a secret field holding something that is not text
     /// (nothing secret about a number typed where a key belongs).
     Plain(Value),
     Secret(Secret),
 }
 
+impl Slot {
+    fn value(&self) -> ValueRef<'_> {
+        match self {
+            Slot::Empty => ValueRef::Missing,
+            Slot::Plain(v) => v.as_ref(),
+            Slot::Secret(s) => ValueRef::Text(s.expose()),
+        }
+    }
+}
+
+/// The row of [`FIELDS`] a field is (fields are only ever handed out as
+/// references into that table).
+fn index(f: &'static Field) -> usize {
+    (f as *const Field as usize).wrapping_sub(FIELDS.as_ptr() as usize) / size_of::<Field>()
+}
+
 pub struct FormState {
     mode: Mode,
     api_type: &'static ApiType,
-    slots: Vec<(&'static str, Slot)>,
-    /// Each field of the current API type with its findings, in display order:
-    /// kept current on every change, so `validate()` only reads them (no text is
-    /// built until a caller asks for a [`Report`]).
-    found: Vec<(&'static str, Vec<Finding>)>,
+    /// Every field's content by table index, whatever the API type: switching
+    /// type and back finds what was typed.
+    slots: [Slot; MAX_FIELDS],
+    /// Each field's findings by table index, kept current on every change for the
+    /// current API type's fields (empty for the others), so `validate()` only reads
+    /// them (no text is built until a caller asks for a [`Report`]).
+    found: [Vec<Finding>; MAX_FIELDS],
 }
 
 impl core::fmt::Debug for FormState {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let held: Vec<_> = FIELDS.iter().zip(&self.slots).filter(|(_, s)| !matches!(s, Slot::Empty)).collect();
         f.debug_struct("FormState")
             .field("mode", &self.mode)
             .field("api_type", &self.api_type.id)
-            .field("fields", &self.slots.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+            .field("fields", &held.iter().map(|(f, _)| f.id).collect::<Vec<_>>())
             .finish()
     }
 }
 
 impl FormState {
+    fn empty(mode: Mode, api_type: &'static ApiType) -> Self {
+        FormState { mode, api_type, slots: Default::default(), found: [const { Vec::new() }; MAX_FIELDS] }
+    }
+
     /// An empty form for an API type, in create mode.
     pub fn new(api_type: &str) -> Result<Self, UsageError> {
         let api_type = spec::api_type(api_type).ok_or(UsageError::UnknownApiType)?;
-        let mut form = FormState { mode: Mode::Create, api_type, slots: Vec::new(), found: Vec::new() };
-        form.put("apiType", Value::Text(api_type.id.to_owned()));
+        let mut form = FormState::empty(Mode::Create, api_type);
+        form.put_type(api_type);
         form.refresh_all();
         Ok(form)
     }
 
-    /// A form for a saved connection: its non-secret values are loaded, every secret
-    /// starts empty and must be entered again. Secret keys in `saved` are ignored.
-    pub fn edit(id: String, saved: Vec<Entry>) -> Result<Self, UsageError> {
+    /// A form for a saved connection: its non-secret values are loaded (`saved`
+    /// gives each field's value), every secret starts empty and must be entered
+    /// again: secret fields are never even read.
+    pub fn edit<'v>(id: &str, saved: impl Fn(&'static Field) -> ValueRef<'v>) -> Result<Self, UsageError> {
         if id.is_empty() {
             return Err(UsageError::InvalidArgument);
         }
-        let api = saved
-            .iter()
-            .find(|e| e.key == "apiType")
-            .and_then(|e| match &e.value {
-                Value::Text(t) => spec::api_type(t),
-                _ => None,
-            })
-            .ok_or(UsageError::UnknownApiType)?;
-        let mut form = FormState { mode: Mode::Edit { id }, api_type: api, slots: Vec::new(), found: Vec::new() };
-        for e in saved {
-            let Some(f) = api.fields().find(|f| f.id == e.key) else {
-                continue;
-            };
-            if !f.secret {
-                form.put(f.id, e.value.clone());
-            }
+        let api = match spec::field("apiType").map(&saved) {
+            Some(ValueRef::Text(t)) => spec::api_type(t),
+            _ => None,
+        }
+        .ok_or(UsageError::UnknownApiType)?;
+        let mut form = FormState::empty(Mode::Edit { id: id.to_owned() }, api);
+        for f in api.fields().filter(|f| !f.secret) {
+            form.put(f, owned(saved(f)));
         }
         form.refresh_all();
         Ok(form)
@@ -93,42 +116,46 @@ impl FormState {
         self.api_type
     }
 
-    /// Stores a value (a secret in a [`Secret`]) without checking it.
-    fn put(&mut self, id: &'static str, value: Value) {
-        self.slots.retain(|(k, _)| *k != id);
-        if value == Value::Missing {
-            return;
-        }
+    fn slot(&self, f: &'static Field) -> &Slot {
+        self.slots.get(index(f)).unwrap_or(&Slot::Empty)
+    }
+
+    /// Stores a value (a secret's text in a [`Secret`]) without checking it.
+    fn put(&mut self, f: &'static Field, value: Value) {
+        let Some(slot) = self.slots.get_mut(index(f)) else { return };
         let mut value = value;
-        let slot = match value {
+        *slot = match value {
+            Value::Missing => Slot::Empty,
             // Moved, not copied: the emptied `value` then drops with nothing to zeroize.
-            Value::Text(ref mut s) if spec::is_secret(id) => Slot::Secret(Secret::new(core::mem::take(s))),
+            Value::Text(ref mut s) if f.secret => Slot::Secret(Secret::new(core::mem::take(s))),
             other => Slot::Plain(other),
         };
-        self.slots.push((id, slot));
     }
 
-    /// Whether the field's items count: as in `validate()`, credentials are checked
-    /// only while `apiType` holds a known id.
-    fn applies(&self, id: &str) -> bool {
-        spec::COMMON_FIELDS.contains(&id)
-            || matches!(self.slot("apiType"), Some(Slot::Plain(Value::Text(t))) if spec::api_type(t).is_some())
-    }
-
-    /// Re-checks every field of the current API type.
-    fn refresh_all(&mut self) {
-        let mut found = Vec::with_capacity(8);
-        for f in self.api_type.fields().filter(|f| self.applies(f.id)) {
-            let value = match self.slot(f.id) {
-                None => ValueRef::Missing,
-                Some(Slot::Plain(v)) => v.as_ref(),
-                Some(Slot::Secret(s)) => ValueRef::Text(s.expose()),
-            };
-            let mut items = Vec::new();
-            validate::check(f, value, &mut items);
-            found.push((f.id, items));
+    fn put_type(&mut self, t: &'static ApiType) {
+        if let Some(f) = spec::field("apiType") {
+            self.put(f, Value::Text(t.id.to_owned()));
         }
-        self.found = found;
+    }
+
+    /// Whether the credentials' items count: as in `validate()`, only while
+    /// `apiType` holds a known id.
+    fn applies_to_credentials(&self) -> bool {
+        matches!(spec::field("apiType").map(|t| self.slot(t).value()), Some(ValueRef::Text(t)) if spec::api_type(t).is_some())
+    }
+
+    /// Re-checks every field of the current API type (and forgets the findings of
+    /// the others).
+    fn refresh_all(&mut self) {
+        self.found.iter_mut().for_each(Vec::clear);
+        let credentials = self.applies_to_credentials();
+        for f in self.api_type.fields() {
+            if credentials || spec::COMMON_FIELDS.contains(&f.id) {
+                if let (Some(kept), Some(slot)) = (self.found.get_mut(index(f)), self.slots.get(index(f))) {
+                    validate::check(f, slot.value(), kept);
+                }
+            }
+        }
     }
 
     /// Sets a field of the current API type and returns that field's report items.
@@ -142,22 +169,35 @@ impl FormState {
     /// [`Self::set`], with the field's findings appended to `out` (no text built).
     pub fn set_into(&mut self, field: &str, value: Value, out: &mut Vec<Finding>) -> Result<(), UsageError> {
         let f = validate::field_of(self.api_type, field)?;
-        if f.id == "apiType" {
+        self.set_field(f, value, out)
+    }
+
+    /// [`Self::set_into`] for a row of [`FIELDS`] (`unknown_field` unless the
+    /// current API type shows it).
+    pub fn set_field(&mut self, f: &'static Field, value: Value, out: &mut Vec<Finding>) -> Result<(), UsageError> {
+        if !self.api_type.has_field(f.id) {
+            return Err(UsageError::UnknownField);
+        }
+        let is_type = f.id == "apiType";
+        if is_type {
             if let Value::Text(id) = &value {
-                if spec::api_type(id).is_some() {
-                    return self.set_api_type(id);
+                if let Some(t) = spec::api_type(id) {
+                    self.switch(t);
+                    return Ok(());
                 }
             }
         }
         let start = out.len();
         validate::check(f, value.as_ref(), out);
-        self.put(f.id, value);
-        if f.id == "apiType" {
+        self.put(f, value);
+        if is_type {
             // Not a known id (else it switched above): credentials stop counting.
             self.refresh_all();
-        } else if let Some((_, cached)) = self.found.iter_mut().find(|(k, _)| *k == f.id) {
-            cached.clear();
-            cached.extend_from_slice(out.get(start..).unwrap_or_default());
+        } else if spec::COMMON_FIELDS.contains(&f.id) || self.applies_to_credentials() {
+            if let Some(kept) = self.found.get_mut(index(f)) {
+                kept.clear();
+                kept.extend_from_slice(out.get(start..).unwrap_or_default());
+            }
         }
         Ok(())
     }
@@ -166,11 +206,14 @@ impl FormState {
     /// types have carry over, and the others come back on switching back. Only the
     /// current type's fields are validated, listed and sent.
     pub fn set_api_type(&mut self, id: &str) -> Result<(), UsageError> {
-        let next = spec::api_type(id).ok_or(UsageError::UnknownApiType)?;
-        self.api_type = next;
-        self.put("apiType", Value::Text(next.id.to_owned()));
-        self.refresh_all();
+        self.switch(spec::api_type(id).ok_or(UsageError::UnknownApiType)?);
         Ok(())
+    }
+
+    fn switch(&mut self, t: &'static ApiType) {
+        self.api_type = t;
+        self.put_type(t);
+        self.refresh_all();
     }
 
     /// The same report `validate()` gives for these settings (assembled from the
@@ -181,22 +224,18 @@ impl FormState {
 
     /// The findings of [`Self::validate`], in report order, as kept (nothing built).
     pub fn findings(&self) -> impl Iterator<Item = &Finding> + '_ {
-        self.found.iter().flat_map(|(_, items)| items.iter())
+        self.api_type.fields().flat_map(|f| self.found.get(index(f)).into_iter().flatten())
     }
 
     /// The non-secret text values of the current API type's fields, as typed.
     pub fn values(&self) -> Vec<(&'static str, &str)> {
         self.api_type
             .fields()
-            .filter_map(|f| match self.slot(f.id) {
-                Some(Slot::Plain(Value::Text(t))) => Some((f.id, t.as_str())),
+            .filter_map(|f| match self.slot(f) {
+                Slot::Plain(Value::Text(t)) => Some((f.id, t.as_str())),
                 _ => None,
             })
             .collect()
-    }
-
-    fn slot(&self, id: &str) -> Option<&Slot> {
-        self.slots.iter().find(|(k, _)| *k == id).map(|(_, s)| s)
     }
 
     /// For each secret field of the current API type, whether it holds a value.
@@ -204,18 +243,17 @@ impl FormState {
         self.api_type
             .fields()
             .filter(|f| f.secret)
-            .map(|f| (f.id, matches!(self.slot(f.id), Some(Slot::Secret(s)) if !s.is_empty())))
+            .map(|f| (f.id, matches!(self.slot(f), Slot::Secret(s) if !s.is_empty())))
             .collect()
     }
 
-    /// Zeroizes and forgets every secret.
+    /// Zeroizes and forgets every secret (of every API type).
     pub fn clear_secrets(&mut self) {
-        for (_, slot) in &mut self.slots {
-            if let Slot::Secret(s) = slot {
-                s.clear();
+        for slot in &mut self.slots {
+            if let Slot::Secret(_) = slot {
+                *slot = Slot::Empty; // the Secret zeroizes on drop
             }
         }
-        self.slots.retain(|(_, slot)| !matches!(slot, Slot::Secret(_)));
         self.refresh_all();
     }
 
@@ -242,12 +280,7 @@ impl FormState {
         let mut settings = Vec::new();
         let mut secrets = Vec::new();
         for f in self.api_type.fields() {
-            let raw = match self.slot(f.id) {
-                Some(Slot::Plain(Value::Text(t))) => t.as_str(),
-                Some(Slot::Secret(s)) => s.expose(),
-                _ => continue,
-            };
-            let v = validate::normalize(f, raw);
+            let ValueRef::Text(raw) = self.slot(f).value() else { continue };
             let bucket = if f.secret {
                 &mut secrets
             } else if spec::COMMON_FIELDS.contains(&f.id) {
@@ -255,9 +288,19 @@ impl FormState {
             } else {
                 &mut settings
             };
-            bucket.push((f.id, v));
+            bucket.push((f.id, validate::normalize(f, raw)));
         }
         Some(wire::write_parts(&top, &settings, &secrets))
+    }
+}
+
+/// A borrowed value, owned (to be kept in a slot).
+fn owned(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Text(t) => Value::Text(t.to_owned()),
+        ValueRef::Missing => Value::Missing,
+        ValueRef::NotText(k) => Value::NotText(k),
+        ValueRef::InvalidUnicode => Value::InvalidUnicode,
     }
 }
 
@@ -266,6 +309,7 @@ mod tests {
     use super::*;
     use crate::report::Severity;
     use crate::validate::validate as validate_entries;
+    use crate::validate::Entry;
 
     fn filled(api: &str) -> FormState {
         let mut f = FormState::new(api).unwrap();
@@ -352,7 +396,7 @@ mod tests {
             Entry::text("appKey", "should-not-load"),
             Entry::text("password", "should-not-load"),
         ];
-        let f = FormState::edit("abc".into(), saved).unwrap();
+        let f = FormState::edit("abc", by_key(&saved)).unwrap();
         assert_eq!(f.mode(), &Mode::Edit { id: "abc".into() });
         assert_eq!(f.secrets_filled(), [("appKey", false), ("password", false)]);
         let codes: Vec<_> = f.validate().errors.iter().map(|i| (i.field.clone().unwrap(), i.code)).collect();
@@ -361,10 +405,26 @@ mod tests {
         let held = |s: &Slot| match s {
             Slot::Secret(x) => x.expose() == "should-not-load",
             Slot::Plain(Value::Text(t)) => t == "should-not-load",
-            Slot::Plain(_) => false,
+            Slot::Plain(_) | Slot::Empty => false,
         };
-        assert!(!f.slots.iter().any(|(_, s)| held(s)));
-        assert_eq!(f.slots.len(), 4, "name, apiType, environment, username");
+        assert!(!f.slots.iter().any(held));
+        let filled: Vec<_> =
+            FIELDS.iter().zip(&f.slots).filter(|(_, s)| !matches!(s, Slot::Empty)).map(|(f, _)| f.id).collect();
+        assert_eq!(filled, ["name", "apiType", "environment", "username"]);
+    }
+
+    /// Each field's value in `entries` (the last of duplicated keys), as the
+    /// bindings hand a saved connection to [`FormState::edit`].
+    fn by_key<'a>(entries: &'a [Entry]) -> impl Fn(&'static Field) -> ValueRef<'a> + 'a {
+        move |f| entries.iter().rev().find(|e| e.key == f.id).map_or(ValueRef::Missing, |e| e.value.as_ref())
+    }
+
+    #[test]
+    fn the_table_fits_a_form() {
+        assert!(FIELDS.len() <= MAX_FIELDS);
+        for (i, f) in FIELDS.iter().enumerate() {
+            assert_eq!(index(f), i);
+        }
     }
 
     #[test]
@@ -380,13 +440,14 @@ mod tests {
     /// The settings as `validate()` would get them: a fresh, uncached verdict.
     fn fresh(f: &FormState) -> Report {
         let mut entries: Vec<Entry> = f.values().iter().map(|(k, v)| Entry::text(k, v)).collect();
-        for (id, slot) in &f.slots {
+        for (field, slot) in FIELDS.iter().zip(&f.slots) {
+            let id = field.id;
             match slot {
                 Slot::Secret(s) => entries.push(Entry::text(id, s.expose())),
                 Slot::Plain(v) if !matches!(v, Value::Text(_)) => {
-                    entries.push(Entry { key: (*id).into(), value: v.clone() })
+                    entries.push(Entry { key: id.into(), value: v.clone() })
                 }
-                Slot::Plain(_) => {}
+                Slot::Plain(_) | Slot::Empty => {}
             }
         }
         validate_entries(&entries)
@@ -436,7 +497,7 @@ mod tests {
         let mut f = FormState::new("partner").unwrap();
         assert_eq!(f.set("devkey", Value::Missing).unwrap_err(), UsageError::UnknownField);
         assert_eq!(f.set_api_type("nope").unwrap_err(), UsageError::UnknownApiType);
-        assert_eq!(FormState::edit("".into(), vec![]).unwrap_err(), UsageError::InvalidArgument);
-        assert_eq!(FormState::edit("i".into(), vec![]).unwrap_err(), UsageError::UnknownApiType);
+        assert_eq!(FormState::edit("", by_key(&[])).unwrap_err(), UsageError::InvalidArgument);
+        assert_eq!(FormState::edit("i", by_key(&[])).unwrap_err(), UsageError::UnknownApiType);
     }
 }

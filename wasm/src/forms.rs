@@ -9,8 +9,8 @@ use crate::prelude::*;
 use crate::State;
 use billcom_connection::form::{FormState, Mode};
 use billcom_connection::json;
-use billcom_connection::spec::API_TYPES;
-use billcom_connection::validate::{Finding, Value};
+use billcom_connection::spec::{API_TYPES, FIELDS};
+use billcom_connection::validate::{Finding, UsageError, Value, ValueRef};
 
 const MAX_FORMS: usize = 0xFFFF;
 
@@ -61,12 +61,21 @@ impl Forms {
     }
 
     /// The saved connection's entries in the block, its id as the `KEY_ID` entry.
+    /// Read in place: only the non-secret fields' values are copied (into the form).
     pub fn edit(s: &mut State, at: u32) -> i32 {
-        let Some(input) = io::read(&mut s.io, at) else { return ERR_INVALID_ARGUMENT };
-        let Some(id) = input.id.clone() else { return ERR_INVALID_ARGUMENT };
-        match FormState::edit(id, input.entries.clone()) {
-            Ok(form) => s.forms.insert(form),
-            Err(e) => io::usage(e),
+        let made = io::decode(&s.io, at).map(|entries| {
+            let id = entries.iter().rev().find(|e| matches!(e.key, io::Key::Id)).map(|e| e.value);
+            let values = io::values(&entries);
+            match id {
+                Some(ValueRef::Text(id)) => FormState::edit(id, |f| io::value_of(&values, f)),
+                _ => Err(UsageError::InvalidArgument),
+            }
+        });
+        s.io.zero(io::input_end(&s.io, at));
+        match made {
+            Some(Ok(form)) => s.forms.insert(form),
+            Some(Err(e)) => io::usage(e),
+            None => ERR_INVALID_ARGUMENT,
         }
     }
 
@@ -87,7 +96,8 @@ impl Forms {
         let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
         let Some(value) = value else { return ERR_INVALID_ARGUMENT };
         s.found.clear();
-        match form.set_into(io::field_id_at(field), value, &mut s.found) {
+        let Some(f) = FIELDS.get(field as usize) else { return io::usage(UsageError::UnknownField) };
+        match form.set_field(f, value, &mut s.found) {
             Ok(()) => io::write_findings(&mut s.io, true, &s.found, &[]),
             Err(e) => io::usage(e),
         }
