@@ -21,6 +21,7 @@ export const L = {
   ENTRY_WORDS: 4,
   FINDING_TEMPLATE: 0,
   FINDING_INLINE: 1,
+  FINDING_RECEIVED: 2,
   ERR_UNKNOWN_API_TYPE: -1,
   ERR_UNKNOWN_FIELD: -2,
   ERR_INVALID_ARGUMENT: -3,
@@ -326,15 +327,17 @@ export function items(n) {
   views();
   const p = IO >> 2;
   const out = new Array(n);
-  let missing = null;
+  let missing = null, received = null;
   for (let i = 0; i < n; i++) {
     const kind = u32[p + 2 + 3 * i], a = u32[p + 3 + 3 * i], b = u32[p + 4 + 3 * i];
-    if (kind === L.FINDING_TEMPLATE) {
+    if (kind === L.FINDING_INLINE) {
+      out[i] = JSON.parse(decoder.decode(u8.subarray(IO + a, IO + a + b)))[0];
+    } else {
       const t = templates[a];
       if (t !== undefined) out[i] = make(t);
       else (missing ??= []).push(i, a);
-    } else {
-      out[i] = JSON.parse(decoder.decode(u8.subarray(IO + a, IO + a + b)))[0];
+      // invalid_type: the template leaves params.received to the finding.
+      if (kind === L.FINDING_RECEIVED) (received ??= []).push(i, b);
     }
   }
   // Templates not seen before: fetched once each, after the findings are read
@@ -345,6 +348,9 @@ export function items(n) {
       if (templates[a] === undefined) templates[a] = JSON.parse(text(wasm.bc_template(a)))[0];
       out[missing[j]] = make(templates[a]);
     }
+  }
+  if (received !== null) {
+    for (let j = 0; j < received.length; j += 2) out[received[j]].params.received = L.NOT_TEXT[received[j + 1]];
   }
   return out;
 }

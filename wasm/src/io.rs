@@ -21,12 +21,14 @@
 //! Findings (written by Rust): `[valid, n]` then n x `[kind, a, b]`: kind
 //! FINDING_TEMPLATE = item template number `a` ([`template_of`]: field and rule, a
 //! fixed numbering; JS fetches a template's JSON text once, by number);
+//! FINDING_RECEIVED = the same for `invalid_type`, whose `params.received` JS sets
+//! to `NOT_TEXT[b]`;
 //! FINDING_INLINE = the JSON text `[item]` at byte offset `a`, `b` bytes (unknown
 //! keys, whose message names the key).
 
 use crate::prelude::*;
+pub use crate::templates::{finding_at, template_of, TEMPLATE_STRIDE};
 use billcom_connection::json;
-use billcom_connection::report::Code;
 use billcom_connection::spec::{self, Field, API_TYPES, FIELDS};
 use billcom_connection::validate::{self, Entry, Finding, UsageError, Value, ValueRef, Why};
 
@@ -42,6 +44,7 @@ pub const NOT_TEXT: [&str; 8] = ["number", "boolean", "bigint", "symbol", "funct
 pub const ENTRY_WORDS: usize = 4;
 pub const FINDING_TEMPLATE: u32 = 0;
 pub const FINDING_INLINE: u32 = 1;
+pub const FINDING_RECEIVED: u32 = 2;
 
 /// The numbers an export answers with when the call was misuse.
 pub const ERR_UNKNOWN_API_TYPE: i32 = -1;
@@ -321,58 +324,6 @@ fn owned(v: ValueRef<'_>) -> Value {
     }
 }
 
-/// Template numbers: `field index * TEMPLATE_STRIDE + sub`, where `sub` is
-/// `SUB_*`, `SUB_RECEIVED + i` (`invalid_type` with `NOT_TEXT[i]`) or
-/// `SUB_RULE + i` (`invalid_format`, the field's rule `i`). A number stands for
-/// one item for good, so JS keeps each template's text once, by number.
-pub const TEMPLATE_STRIDE: u32 = 32;
-const SUB_REQUIRED: u32 = 0;
-const SUB_TOO_SHORT: u32 = 1;
-const SUB_TOO_LONG: u32 = 2;
-const SUB_OPTION: u32 = 3;
-const SUB_UNICODE: u32 = 4;
-const SUB_RECEIVED: u32 = 8;
-const SUB_RULE: u32 = 16;
-
-/// The template number of a finding (`None`: sent inline; never for the tables'
-/// findings, but a bound all the same).
-pub fn template_of(f: &Finding) -> Option<u32> {
-    let field = index_of(f.field)? as u32;
-    let sub = match (f.code, f.why) {
-        (Code::Required, _) => SUB_REQUIRED,
-        (Code::TooShort, _) => SUB_TOO_SHORT,
-        (Code::TooLong, _) => SUB_TOO_LONG,
-        (Code::InvalidOption, _) => SUB_OPTION,
-        (Code::InvalidFormat, Why::Unicode) => SUB_UNICODE,
-        (Code::InvalidType, Why::Received(k)) => SUB_RECEIVED + NOT_TEXT.iter().position(|n| *n == k)? as u32,
-        (Code::InvalidFormat, Why::Rule(r)) => SUB_RULE + f.field.rules.iter().position(|x| *x == r)? as u32,
-        _ => return None,
-    };
-    (sub < TEMPLATE_STRIDE).then_some(field * TEMPLATE_STRIDE + sub)
-}
-
-/// The finding a template number stands for (`None`: no such template).
-pub fn finding_at(i: u32) -> Option<Finding> {
-    let field = FIELDS.get((i / TEMPLATE_STRIDE) as usize)?;
-    let (code, why) = match i % TEMPLATE_STRIDE {
-        SUB_REQUIRED => (Code::Required, Why::Code),
-        SUB_TOO_SHORT => (Code::TooShort, Why::Code),
-        SUB_TOO_LONG => (Code::TooLong, Why::Code),
-        SUB_OPTION => (Code::InvalidOption, Why::Code),
-        SUB_UNICODE => (Code::InvalidFormat, Why::Unicode),
-        s if s >= SUB_RULE => (Code::InvalidFormat, Why::Rule(*field.rules.get((s - SUB_RULE) as usize)?)),
-        s if s >= SUB_RECEIVED => (Code::InvalidType, Why::Received(NOT_TEXT.get((s - SUB_RECEIVED) as usize)?)),
-        _ => return None,
-    };
-    let f = Finding { field, code, why };
-    (template_of(&f) == Some(i)).then_some(f)
-}
-
-/// Template `i` as the JSON text `[item]`.
-pub fn template_text(i: u32) -> Option<String> {
-    finding_at(i).map(|f| json::issues(core::slice::from_ref(&f.issue())))
-}
-
 /// Writes the findings: the table's as template numbers, then `inline` items (JSON
 /// `[item]` texts). Their count, or `ERR_INVALID_ARGUMENT` when memory cannot grow
 /// or a finding has no template number (none has: every finding the tables can
@@ -399,13 +350,16 @@ pub fn write_findings(io: &mut Io, valid: bool, found: &[Finding], inline: &[Str
     };
     for (i, f) in found.iter().enumerate() {
         let w = 2 + 3 * i;
-        match template_of(f) {
-            Some(t) => {
-                if let Some(dst) = io.words_mut().get_mut(w..w + 3) {
-                    dst.copy_from_slice(&[FINDING_TEMPLATE, t, 0]);
-                }
-            }
-            None => return ERR_INVALID_ARGUMENT,
+        let words = match (template_of(f), f.why) {
+            (Some(t), Why::Received(k)) => match NOT_TEXT.iter().position(|n| *n == k) {
+                Some(r) => [FINDING_RECEIVED, t, r as u32],
+                None => return ERR_INVALID_ARGUMENT,
+            },
+            (Some(t), _) => [FINDING_TEMPLATE, t, 0],
+            (None, _) => return ERR_INVALID_ARGUMENT,
+        };
+        if let Some(dst) = io.words_mut().get_mut(w..w + 3) {
+            dst.copy_from_slice(&words);
         }
     }
     for (i, text) in inline.iter().enumerate() {

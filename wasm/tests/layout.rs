@@ -2,10 +2,12 @@
 //! block written by the documented layout decodes to the entries it describes (a
 //! wrong offset or tag on either side fails here or in tests/js/boundary.test.mjs).
 
+use billcom_connection::json;
 use billcom_connection::spec::FIELDS;
+use billcom_connection::validate::Why;
 use billcom_connection::validate::{self, Entry, Value};
 use billcom_connection_wasm::io::{self, *};
-use billcom_connection_wasm::State;
+use billcom_connection_wasm::{templates, texts, State};
 
 /// `NAME: value` pairs of `export const L = { ... }` in wasm/js/core.js.
 fn js_constants() -> Vec<(String, String)> {
@@ -27,7 +29,7 @@ fn num(v: &str) -> i64 {
 
 #[test]
 fn the_wrapper_uses_the_same_constants() {
-    let want: [(&str, i64); 15] = [
+    let want: [(&str, i64); 16] = [
         ("KEY_TEXT", KEY_TEXT.into()),
         ("KEY_BAD", KEY_BAD.into()),
         ("KEY_ID", KEY_ID.into()),
@@ -38,6 +40,7 @@ fn the_wrapper_uses_the_same_constants() {
         ("ENTRY_WORDS", ENTRY_WORDS as i64),
         ("FINDING_TEMPLATE", FINDING_TEMPLATE.into()),
         ("FINDING_INLINE", FINDING_INLINE.into()),
+        ("FINDING_RECEIVED", FINDING_RECEIVED.into()),
         ("ERR_UNKNOWN_API_TYPE", ERR_UNKNOWN_API_TYPE.into()),
         ("ERR_UNKNOWN_FIELD", ERR_UNKNOWN_FIELD.into()),
         ("ERR_INVALID_ARGUMENT", ERR_INVALID_ARGUMENT.into()),
@@ -186,7 +189,7 @@ fn findings_name_templates_whose_text_is_the_report_item() {
     for i in 0..n as usize {
         let (kind, a, b) = (words[2 + 3 * i], words[3 + 3 * i], words[4 + 3 * i]);
         match kind {
-            FINDING_TEMPLATE => template_ids.push((i, a)),
+            FINDING_TEMPLATE | FINDING_RECEIVED => template_ids.push((i, a)),
             FINDING_INLINE => {
                 inline.push((i, String::from_utf8(s.io.bytes()[a as usize..(a + b) as usize].to_vec()).unwrap()))
             }
@@ -220,21 +223,37 @@ fn template_numbers_stand_for_one_finding_each() {
         }
     }
     let mut seen = std::collections::BTreeMap::new();
+    let mut s = State::new();
     for f in &all {
         let t = io::template_of(f).unwrap_or_else(|| panic!("no template for {f:?}"));
-        assert_eq!(io::finding_at(t), Some(*f), "{f:?}");
-        assert_eq!(io::template_text(t).unwrap(), billcom_connection::json::issues(&[f.issue()]));
-        if let Some(other) = seen.insert(t, *f) {
-            assert_eq!(other, *f, "two findings share template {t}");
+        // invalid_type's template leaves `received` to the finding (JS fills it in).
+        let mut as_template = *f;
+        if let Why::Received(_) = f.why {
+            as_template.why = Why::Received(templates::RECEIVED_SLOT);
+        }
+        assert_eq!(io::finding_at(t), Some(as_template), "{f:?}");
+        let len = s.template(t);
+        assert!(len > 0, "template {t} is printed");
+        let mut item: serde_json::Value = serde_json::from_slice(&s.io.bytes()[..len as usize]).unwrap();
+        if let Why::Received(k) = f.why {
+            item[0]["params"]["received"] = k.into();
+        }
+        assert_eq!(item, serde_json::from_str::<serde_json::Value>(&json::issues(&[f.issue()])).unwrap());
+        if let Some(other) = seen.insert(t, as_template) {
+            assert_eq!(other, as_template, "two findings share template {t}");
         }
     }
-    assert!(seen.len() > 60, "{}", seen.len());
+    // Every template printed at build time is a finding the rules can give, and
+    // the other way round: the table holds exactly the numbers seen.
+    let printed: Vec<u32> = texts::TEMPLATES.iter().map(|(n, _)| *n).collect();
+    assert_eq!(printed, seen.keys().copied().collect::<Vec<_>>());
+    assert_eq!(printed, templates::numbers().collect::<Vec<_>>());
+    assert!(seen.len() > 40, "{}", seen.len());
     // Numbers that stand for nothing are refused, not misread.
-    for t in [5, 7, 15, 31, 9 * io::TEMPLATE_STRIDE, u32::MAX] {
-        assert!(io::finding_at(t).is_none() || io::template_of(&io::finding_at(t).unwrap()) == Some(t), "{t}");
+    for t in [6, 7, 15, 9 * io::TEMPLATE_STRIDE, u32::MAX] {
+        assert!(io::finding_at(t).is_none(), "{t}");
+        assert_eq!(s.template(t), ERR_INVALID_ARGUMENT);
     }
-    assert!(io::finding_at(u32::MAX).is_none());
-    assert!(io::template_text(5).is_none());
 }
 
 #[test]
