@@ -6,7 +6,7 @@
 use crate::messages;
 use crate::prelude::*;
 use crate::report::{Code, Issue, Param, Params, Report, Severity};
-use crate::spec::{self, ApiType, Field, Normalize, Options, Rule, API_TYPES, COMMON_FIELDS, ENVIRONMENTS};
+use crate::spec::{self, ApiType, Field, Normalize, Options, Rule, API_TYPES, COMMON_FIELDS, ENVIRONMENTS, FIELDS};
 
 /// A settings value as the caller handed it over, before any rule looks at it.
 ///
@@ -245,13 +245,22 @@ pub fn unknown_key(key: &str) -> Issue {
 /// `value_of` gives each field's value (the last of duplicated keys). Appends the
 /// findings in report order; unknown keys are the caller's (see [`is_known_key`]).
 pub fn check_settings<'v>(value_of: impl Fn(&'static Field) -> ValueRef<'v>, out: &mut Vec<Finding>) {
-    let chosen = match spec::field("apiType").map(&value_of) {
-        Some(ValueRef::Text(id)) => spec::api_type(id),
+    check_fields(|i| FIELDS.get(i).map_or(ValueRef::Missing, &value_of), out);
+}
+
+/// [`check_settings`], with each field's value by its index in [`FIELDS`]: the
+/// fields are walked by table index, nothing is looked up by id.
+pub fn check_fields<'v>(value_at: impl Fn(usize) -> ValueRef<'v>, out: &mut Vec<Finding>) {
+    let chosen = match value_at(spec::API_TYPE_FIELD) {
+        ValueRef::Text(id) => spec::api_type(id),
         _ => None,
     };
-    match chosen {
-        Some(t) => t.fields().for_each(|f| check(f, value_of(f), out)),
-        None => COMMON_FIELDS.iter().filter_map(|id| spec::field(id)).for_each(|f| check(f, value_of(f), out)),
+    let list = chosen.map_or(&spec::COMMON_LIST, ApiType::field_list);
+    for &i in list.indices() {
+        let i = usize::from(i);
+        if let Some(f) = FIELDS.get(i) {
+            check(f, value_at(i), out);
+        }
     }
 }
 

@@ -173,8 +173,8 @@ fn take<'a>(bytes: &'a [u8], pos: &mut usize, units: u32) -> Option<&'a str> {
 /// An entry's key as JS wrote it.
 #[derive(Clone, Copy)]
 pub enum Key<'a> {
-    /// A key of the field table (JS sends its index).
-    Field(&'static Field),
+    /// A key of the field table: its index in [`FIELDS`] (JS sends the index).
+    Field(usize),
     /// Any other key.
     Text(&'a str),
     /// A key holding a lone surrogate (U+FFFD in its text).
@@ -194,25 +194,32 @@ pub struct Raw<'a> {
 /// when the block is not well formed (a bug in the wrapper, never the caller's
 /// input). The caller zeroes the block with [`input_end`] when done.
 pub fn decode(io: &Io, at: u32) -> Option<Vec<Raw<'_>>> {
+    let mut entries = Vec::new();
+    each_entry(io, at, |key, value| entries.push(Raw { key, value }))?;
+    Some(entries)
+}
+
+/// [`decode`] without the `Vec`: calls `each` with every entry in order, borrowed in
+/// place. `None` when the block is not well formed (then `each` may have seen the
+/// entries before the fault: the caller discards what it gathered).
+pub fn each_entry<'a>(io: &'a Io, at: u32, mut each: impl FnMut(Key<'a>, ValueRef<'a>)) -> Option<()> {
     let at = at as usize;
     if at % 4 != 0 {
         return None;
     }
     let base = at / 4;
     let n = io.word(base)? as usize;
-    let head = n.checked_mul(ENTRY_WORDS)?.checked_add(1)?;
-    io.word(base + head - 1)?;
+    let end = n.checked_mul(ENTRY_WORDS)?.checked_add(base + 1)?;
+    let words = io.words.get(base + 1..end)?;
     let bytes = io.bytes().get(..at)?;
     let mut pos = 0;
-    let mut entries = Vec::with_capacity(n);
-    for e in 0..n {
-        let w = |k: usize| io.word(base + 1 + e * ENTRY_WORDS + k);
-        let (key, key_units, tag, units) = (w(0)?, w(1)?, w(2)?, w(3)?);
+    for w in words.chunks_exact(ENTRY_WORDS) {
+        let &[key, key_units, tag, units] = w else { return None };
         let key = match key {
             KEY_TEXT => Key::Text(take(bytes, &mut pos, key_units)?),
             KEY_BAD => Key::Bad(take(bytes, &mut pos, key_units)?),
             KEY_ID => Key::Id,
-            k => Key::Field(FIELDS.get(k as usize)?),
+            k => Key::Field(k as usize),
         };
         let value = match tag {
             TAG_STRING => ValueRef::Text(take(bytes, &mut pos, units)?),
@@ -220,9 +227,12 @@ pub fn decode(io: &Io, at: u32) -> Option<Vec<Raw<'_>>> {
             TAG_BAD_UNICODE => ValueRef::InvalidUnicode,
             t => ValueRef::NotText(NOT_TEXT.get(t.checked_sub(TAG_NOT_TEXT)? as usize)?),
         };
-        entries.push(Raw { key, value });
+        if let Key::Field(i) = key {
+            FIELDS.get(i)?;
+        }
+        each(key, value);
     }
-    Some(entries)
+    Some(())
 }
 
 /// Where the input at `at` ends: everything before it is what JS wrote.
@@ -234,30 +244,10 @@ pub fn input_end(io: &Io, at: u32) -> usize {
 /// At most this many fields in the table (`wasm/tests/layout.rs` checks it).
 pub const MAX_FIELDS: usize = 16;
 
-/// Each field's value by table index (the last of duplicated keys wins), in one
-/// pass over the entries.
-pub fn values<'a>(entries: &[Raw<'a>]) -> [ValueRef<'a>; MAX_FIELDS] {
-    let mut out = [ValueRef::Missing; MAX_FIELDS];
-    for e in entries {
-        // The wrapper sends every field's key as its index (a text key is never one).
-        if let Key::Field(f) = e.key {
-            if let Some(slot) = index_of(f).and_then(|i| out.get_mut(i)) {
-                *slot = e.value;
-            }
-        }
-    }
-    out
-}
-
 /// The table index of a field of [`FIELDS`].
 pub fn index_of(f: &'static Field) -> Option<usize> {
     let i = (f as *const Field as usize).wrapping_sub(FIELDS.as_ptr() as usize) / core::mem::size_of::<Field>();
     FIELDS.get(i).filter(|g| core::ptr::eq(*g, f)).map(|_| i)
-}
-
-/// The value of field `f` in [`values`]' answer.
-pub fn value_of<'a>(values: &[ValueRef<'a>; MAX_FIELDS], f: &'static Field) -> ValueRef<'a> {
-    index_of(f).and_then(|i| values.get(i)).copied().unwrap_or(ValueRef::Missing)
 }
 
 /// An unknown key's item as the JSON text `[item]` (the message names the key;
@@ -285,7 +275,7 @@ pub fn read(io: &mut Io, at: u32) -> Option<Input> {
         for e in raw {
             let value = owned(e.value);
             let key = match e.key {
-                Key::Field(f) => f.id.to_owned(),
+                Key::Field(i) => field_id_at(i as u32).to_owned(),
                 Key::Text(k) => k.to_owned(),
                 Key::Bad(k) => k.replace('\u{FFFD}', "?"),
                 Key::Id => {

@@ -30,7 +30,7 @@ pub mod forms;
 pub mod io;
 
 use billcom_connection::json;
-use billcom_connection::validate::{self, Finding};
+use billcom_connection::validate::{self, Finding, ValueRef};
 use io::{Io, ERR_INVALID_ARGUMENT};
 use prelude::*;
 
@@ -96,15 +96,20 @@ impl State {
     pub fn validate(&mut self, at: u32) -> i32 {
         self.found.clear();
         let mut inline = Vec::new();
-        let ok = match io::decode(&self.io, at) {
-            Some(entries) => {
-                let values = io::values(&entries);
-                validate::check_settings(|f| io::value_of(&values, f), &mut self.found);
-                inline.extend(entries.iter().filter_map(|e| io::unknown_key_json(e.key)));
-                true
+        // Each field's value by table index (the last of duplicated keys wins).
+        let mut values = [ValueRef::Missing; io::MAX_FIELDS];
+        let ok = io::each_entry(&self.io, at, |key, value| match key {
+            io::Key::Field(i) => {
+                if let Some(slot) = values.get_mut(i) {
+                    *slot = value;
+                }
             }
-            None => false,
-        };
+            key => inline.extend(io::unknown_key_json(key)),
+        })
+        .is_some();
+        if ok {
+            validate::check_fields(|i| values.get(i).copied().unwrap_or(ValueRef::Missing), &mut self.found);
+        }
         self.io.zero(io::input_end(&self.io, at));
         if !ok {
             return ERR_INVALID_ARGUMENT;
