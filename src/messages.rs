@@ -95,6 +95,16 @@ pub fn unknown_field(key: &str) -> String {
     sentence(&["\"", &shown, "\" is not a setting of a Bill.com connection."])
 }
 
+/// Whether [`unknown_field`] surely shows `key` exactly as given: at most 40
+/// bytes (so at most 40 chars) and no byte of a control character (C0 and DEL,
+/// or 0xC2, the lead byte of the C1 controls; a few other keys are refused too,
+/// which only costs them the general path). Its message is then the
+/// `unknown_field` template with `{key}` replaced by the key, and the bindings
+/// build it from that template.
+pub fn shows_key_unchanged(key: &str) -> bool {
+    key.len() <= 40 && !key.bytes().any(|b| b < 0x20 || b == 0x7F || b == 0xC2)
+}
+
 /// Every message above as a template keyed by code (`invalid_format`: `invalid_format.{rule}`),
 /// with `{label}`, `{min}`, `{max}`, `{prefix}` and `{key}` for what the functions fill in.
 /// Not used to build messages (that stays allocation-light); a frontend translating by

@@ -166,6 +166,10 @@ fn field_lists_by_index_are_the_fields_by_id() {
         assert_eq!(by_index, by_id, "{}", t.id);
         assert_eq!(by_index.len(), spec::COMMON_FIELDS.len() + t.credentials.len());
     }
+    // Every row is a field some API type shows (validate::is_known_key relies on it).
+    for f in FIELDS {
+        assert!(API_TYPES.iter().any(|t| t.fields().any(|g| g.id == f.id)), "{} is no API type's", f.id);
+    }
     let common: Vec<&str> = spec::COMMON_LIST.fields().map(|f| f.id).collect();
     assert_eq!(common, spec::COMMON_FIELDS);
     assert_eq!(FIELDS[spec::API_TYPE_FIELD].id, "apiType");

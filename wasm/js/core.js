@@ -21,6 +21,8 @@ export const L = {
   ENTRY_WORDS: 4,
   FINDING_TEMPLATE: 0,
   FINDING_INLINE: 1,
+  FINDING_UNKNOWN: 2,
+  TEMPLATE_UNKNOWN_KEY: 0xfffffffe,
   ERR_UNKNOWN_API_TYPE: -1,
   ERR_UNKNOWN_FIELD: -2,
   ERR_INVALID_ARGUMENT: -3,
@@ -32,11 +34,6 @@ export const L = {
 /** The codes of ERR_UNKNOWN_API_TYPE, ERR_UNKNOWN_FIELD, ERR_INVALID_ARGUMENT. */
 const USAGE = ["unknown_api_type", "unknown_field", "invalid_argument"];
 const NONE = 0xffffffff; // an index that names nothing: the module answers with the usage error
-const T_NUMBER = L.TAG_NOT_TEXT;
-const T_BOOLEAN = L.TAG_NOT_TEXT + 1;
-const T_BIGINT = L.TAG_NOT_TEXT + 2;
-const T_SYMBOL = L.TAG_NOT_TEXT + 3;
-const T_FUNCTION = L.TAG_NOT_TEXT + 4;
 const T_ARRAY = L.TAG_NOT_TEXT + 5;
 const T_OBJECT = L.TAG_NOT_TEXT + 6;
 const T_UNREADABLE = L.TAG_NOT_TEXT + 7;
@@ -56,6 +53,9 @@ export let cat = null;
 export const FIELD = new Map();
 export const API = new Map();
 const templates = [];
+/** The unknown_field template (`field` "{key}", its message split around "{key}"),
+ *  fetched before the first validate() (fetching writes into the block). */
+let unknown = null;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -184,13 +184,8 @@ export function useWellFormedFallback(on) {
 /** The tag of a value that is not a string. */
 function tagOf(v) {
   if (v === undefined || v === null) return L.TAG_MISSING;
-  switch (typeof v) {
-    case "number": return T_NUMBER;
-    case "boolean": return T_BOOLEAN;
-    case "bigint": return T_BIGINT;
-    case "symbol": return T_SYMBOL;
-    case "function": return T_FUNCTION;
-  }
+  const t = typeof v;
+  if (t !== "object") return L.TAG_NOT_TEXT + L.NOT_TEXT.indexOf(t); // number, boolean, bigint, symbol, function
   try {
     return Array.isArray(v) ? T_ARRAY : T_OBJECT;
   } catch {
@@ -241,12 +236,16 @@ export function discard() {
   N = 0;
 }
 
+// The keys pushSettings last read (Object.keys' answer), so that validate's
+// FINDING_UNKNOWN, which names a key by entry index, finds its text.
+let readKeys = null;
+
 /** Adds a settings object's own enumerable string keys; false when it cannot be read. */
 export function pushSettings(obj, skipKey) {
   let keys;
   try {
     if (obj === null || typeof obj !== "object" || Array.isArray(obj)) return false;
-    keys = Object.keys(obj);
+    readKeys = keys = Object.keys(obj);
   } catch {
     return false; // a Proxy whose ownKeys trap throws, a revoked Proxy
   }
@@ -285,6 +284,7 @@ export function put() {
   const at = (written + 3) & ~3;
   let p = (IO + at) >> 2;
   u32[p++] = N;
+  readKeys = null; // validate took them before this call
   for (let i = 0; i < N; i++) {
     u32[p++] = K[i];
     u32[p++] = KT[i].length;
@@ -320,8 +320,8 @@ function make(t) {
   return item;
 }
 
-/** The `n` findings in the block, as fresh report items. */
-export function items(n) {
+/** The `n` findings in the block, as fresh report items (`keys`: the entries' keys, for validate). */
+export function items(n, keys) {
   if (n < 0) throw usage(n);
   views();
   const p = IO >> 2;
@@ -333,6 +333,11 @@ export function items(n) {
       const t = templates[a];
       if (t !== undefined) out[i] = make(t);
       else (missing ??= []).push(i, a);
+    } else if (kind === L.FINDING_UNKNOWN) {
+      // An unknown key shown as given (only validate sends these, with `keys`; the
+      // template has no params).
+      const key = keys[a];
+      out[i] = { field: key, code: unknown.code, severity: unknown.severity, message: unknown.message.join(key) };
     } else {
       out[i] = JSON.parse(decoder.decode(u8.subarray(IO + a, IO + a + b)))[0];
     }
@@ -356,10 +361,10 @@ export function validFlag() {
 }
 
 /** `{ valid, errors }` from the `n` findings in the block. */
-export function report(n) {
+export function report(n, keys) {
   if (n < 0) throw usage(n);
   const valid = validFlag();
-  return { valid, errors: items(n) };
+  return { valid, errors: items(n, keys) };
 }
 
 // --------------------------------------------------------------- the API
@@ -391,9 +396,14 @@ export function formSpec(apiType) {
 
 export function validate(settings) {
   const w = need();
+  if (unknown === null) {
+    unknown = JSON.parse(text(w.bc_template(L.TEMPLATE_UNKNOWN_KEY)))[0];
+    unknown.message = unknown.message.split("{key}");
+  }
   N = 0;
   if (!pushSettings(settings)) throw usage(L.ERR_INVALID_ARGUMENT);
-  return report(w.bc_validate(put()));
+  const keys = readKeys; // put() drops them
+  return report(w.bc_validate(put()), keys);
 }
 
 export function validateField(apiType, fieldId, value) {

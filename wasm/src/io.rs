@@ -21,14 +21,17 @@
 //! Findings (written by Rust): `[valid, n]` then n x `[kind, a, b]`: kind
 //! FINDING_TEMPLATE = item template number `a` ([`template_of`]: field and rule, a
 //! fixed numbering; JS fetches a template's JSON text once, by number);
-//! FINDING_INLINE = the JSON text `[item]` at byte offset `a`, `b` bytes (unknown
-//! keys, whose message names the key).
+//! FINDING_UNKNOWN = an unknown key shown as given: `a` is its entry's index in the
+//! input, and JS builds the item from the template [`TEMPLATE_UNKNOWN_KEY`] and the
+//! key text it wrote (kept until the items are built; the block is zeroed);
+//! FINDING_INLINE = the JSON text `[item]` at byte offset `a`, `b` bytes (the other
+//! unknown keys: long ones, or holding a control character or a lone surrogate).
 
 use crate::prelude::*;
-use billcom_connection::json;
 use billcom_connection::report::Code;
 use billcom_connection::spec::{self, Field, API_TYPES, FIELDS};
 use billcom_connection::validate::{self, Entry, Finding, UsageError, Value, ValueRef, Why};
+use billcom_connection::{json, messages};
 
 pub const KEY_TEXT: u32 = 0x100;
 pub const KEY_BAD: u32 = 0x101;
@@ -42,6 +45,12 @@ pub const NOT_TEXT: [&str; 8] = ["number", "boolean", "bigint", "symbol", "funct
 pub const ENTRY_WORDS: usize = 4;
 pub const FINDING_TEMPLATE: u32 = 0;
 pub const FINDING_INLINE: u32 = 1;
+pub const FINDING_UNKNOWN: u32 = 2;
+/// The template number of the `unknown_field` item, whose `field` is `{key}` and
+/// whose message holds `{key}` where the key goes.
+pub const TEMPLATE_UNKNOWN_KEY: u32 = 0xFFFF_FFFE;
+/// What stands for the key in that template.
+pub const KEY_MARK: &str = "{key}";
 
 /// The numbers an export answers with when the call was misuse.
 pub const ERR_UNKNOWN_API_TYPE: i32 = -1;
@@ -146,28 +155,34 @@ impl Io {
 /// The next `units` UTF-16 code units' worth of UTF-8 at `*pos`.
 fn take<'a>(bytes: &'a [u8], pos: &mut usize, units: u32) -> Option<&'a str> {
     let start = *pos;
+    let rest = bytes.get(start..)?;
     // Most strings are ASCII: one byte per unit, and nothing more to check.
-    if let Some(run) = bytes.get(start..start.checked_add(units as usize)?) {
+    if let Some(run) = rest.get(..units as usize) {
         if run.is_ascii() {
             *pos = start + run.len();
             // SAFETY: ASCII bytes are valid UTF-8 (checked on the line above).
             return Some(unsafe { core::str::from_utf8_unchecked(run) });
         }
     }
-    let mut i = start;
+    // Else count lead bytes: a char is one unit, two when it takes 4 bytes; the
+    // string ends before the first lead byte once every unit is counted.
     let mut left = units;
-    while left > 0 {
-        let (width, u) = match *bytes.get(i)? {
-            0x00..=0x7F => (1, 1),
-            0x80..=0xDF => (2, 1),
-            0xE0..=0xEF => (3, 1),
-            _ => (4, 2),
-        };
-        i += width;
-        left = left.checked_sub(u)?;
+    let mut len = 0;
+    for &b in rest {
+        if b & 0xC0 != 0x80 {
+            if left == 0 {
+                break;
+            }
+            left = left.checked_sub(if b >= 0xF0 { 2 } else { 1 })?;
+        }
+        len += 1;
     }
-    *pos = i;
-    core::str::from_utf8(bytes.get(start..i)?).ok()
+    if left != 0 {
+        return None;
+    }
+    let text = core::str::from_utf8(rest.get(..len)?).ok()?;
+    *pos = start + len;
+    Some(text)
 }
 
 /// An entry's key as JS wrote it.
@@ -183,26 +198,24 @@ pub enum Key<'a> {
     Id,
 }
 
-/// One entry, borrowed from the block.
-#[derive(Clone, Copy)]
-pub struct Raw<'a> {
-    pub key: Key<'a>,
-    pub value: ValueRef<'a>,
+/// The first entry's value, borrowed from the block (`None`: no entry, or the
+/// block is not well formed).
+pub fn first_value(io: &Io, at: u32) -> Option<ValueRef<'_>> {
+    let mut first = None;
+    each_entry(io, at, |i, _, value| {
+        if i == 0 {
+            first = Some(value);
+        }
+    })?;
+    first
 }
 
-/// The entries JS wrote at `at`, borrowed in place (no copy of any string). `None`
-/// when the block is not well formed (a bug in the wrapper, never the caller's
-/// input). The caller zeroes the block with [`input_end`] when done.
-pub fn decode(io: &Io, at: u32) -> Option<Vec<Raw<'_>>> {
-    let mut entries = Vec::new();
-    each_entry(io, at, |key, value| entries.push(Raw { key, value }))?;
-    Some(entries)
-}
-
-/// [`decode`] without the `Vec`: calls `each` with every entry in order, borrowed in
-/// place. `None` when the block is not well formed (then `each` may have seen the
-/// entries before the fault: the caller discards what it gathered).
-pub fn each_entry<'a>(io: &'a Io, at: u32, mut each: impl FnMut(Key<'a>, ValueRef<'a>)) -> Option<()> {
+/// The entries JS wrote at `at`, borrowed in place (no copy of any string): calls
+/// `each` with every entry's index, key and value, in order. `None` when the block
+/// is not well formed (a bug in the wrapper, never the caller's input); `each` may
+/// then have seen the entries before the fault, and the caller discards what it
+/// gathered. The caller zeroes the block with [`input_end`] when done.
+pub fn each_entry<'a>(io: &'a Io, at: u32, mut each: impl FnMut(u32, Key<'a>, ValueRef<'a>)) -> Option<()> {
     let at = at as usize;
     if at % 4 != 0 {
         return None;
@@ -213,7 +226,7 @@ pub fn each_entry<'a>(io: &'a Io, at: u32, mut each: impl FnMut(Key<'a>, ValueRe
     let words = io.words.get(base + 1..end)?;
     let bytes = io.bytes().get(..at)?;
     let mut pos = 0;
-    for w in words.chunks_exact(ENTRY_WORDS) {
+    for (i, w) in (0..).zip(words.chunks_exact(ENTRY_WORDS)) {
         let &[key, key_units, tag, units] = w else { return None };
         let key = match key {
             KEY_TEXT => Key::Text(take(bytes, &mut pos, key_units)?),
@@ -230,7 +243,7 @@ pub fn each_entry<'a>(io: &'a Io, at: u32, mut each: impl FnMut(Key<'a>, ValueRe
         if let Key::Field(i) = key {
             FIELDS.get(i)?;
         }
-        each(key, value);
+        each(i, key, value);
     }
     Some(())
 }
@@ -250,15 +263,29 @@ pub fn index_of(f: &'static Field) -> Option<usize> {
     FIELDS.get(i).filter(|g| core::ptr::eq(*g, f)).map(|_| i)
 }
 
-/// An unknown key's item as the JSON text `[item]` (the message names the key;
-/// a lone surrogate shows as `?`), or `None` when the key is a field's.
-pub fn unknown_key_json(key: Key<'_>) -> Option<String> {
+/// An item after the table's findings: an unknown key's, in entry order.
+pub enum Extra {
+    /// A key shown as given: the entry's index (FINDING_UNKNOWN).
+    Key(u32),
+    /// The item's JSON text `[item]` (FINDING_INLINE).
+    Inline(String),
+}
+
+/// The item of entry `i`'s key when no API type has it, or `None` when the key is
+/// a field's: by template when the message shows the key as given, else its JSON
+/// text (a lone surrogate shows as `?`).
+pub fn unknown_key(i: u32, key: Key<'_>) -> Option<Extra> {
     let item = match key {
-        Key::Text(k) if !validate::is_known_key(k) => validate::unknown_key(k),
+        Key::Text(k) if !validate::is_known_key(k) => {
+            if messages::shows_key_unchanged(k) {
+                return Some(Extra::Key(i));
+            }
+            validate::unknown_key(k)
+        }
         Key::Bad(k) => validate::unknown_key(&k.replace('\u{FFFD}', "?")),
         _ => return None,
     };
-    Some(json::issues(core::slice::from_ref(&item)))
+    Some(Extra::Inline(json::issues(core::slice::from_ref(&item))))
 }
 
 /// What JS wrote, owned: the entries, and the id when one entry was `KEY_ID`.
@@ -269,35 +296,33 @@ pub struct Input {
 
 /// Decodes the entries JS wrote into owned values, then zeroes what it read.
 pub fn read(io: &mut Io, at: u32) -> Option<Input> {
-    let out = decode(io, at).map(|raw| {
-        let mut entries = Vec::with_capacity(raw.len());
-        let mut id = None;
-        for e in raw {
-            let value = owned(e.value);
-            let key = match e.key {
-                Key::Field(i) => field_id_at(i as u32).to_owned(),
-                Key::Text(k) => k.to_owned(),
-                Key::Bad(k) => k.replace('\u{FFFD}', "?"),
-                Key::Id => {
-                    id = Some(match &value {
-                        Value::Text(t) => t.clone(),
-                        _ => String::new(),
-                    });
-                    continue;
-                }
-            };
-            entries.push(Entry { key, value });
-        }
-        Input { entries, id }
-    });
+    let mut entries = Vec::new();
+    let mut id = None;
+    let ok = each_entry(io, at, |_, key, value| {
+        let value = owned(value);
+        let key = match key {
+            Key::Field(i) => field_id_at(i as u32).to_owned(),
+            Key::Text(k) => k.to_owned(),
+            Key::Bad(k) => k.replace('\u{FFFD}', "?"),
+            Key::Id => {
+                id = Some(match &value {
+                    Value::Text(t) => t.clone(),
+                    _ => String::new(),
+                });
+                return;
+            }
+        };
+        entries.push(Entry { key, value });
+    })
+    .is_some();
     io.zero(input_end(io, at));
-    out
+    ok.then_some(Input { entries, id })
 }
 
 /// One value (the block's first entry), owned, as `form.set` takes it; the block
 /// is zeroed.
 pub fn read_value(io: &mut Io, at: u32) -> Option<Value> {
-    let value = decode(io, at).and_then(|e| e.first().map(|e| owned(e.value)));
+    let value = first_value(io, at).map(owned);
     io.zero(input_end(io, at));
     value
 }
@@ -360,32 +385,46 @@ pub fn finding_at(i: u32) -> Option<Finding> {
 
 /// Template `i` as the JSON text `[item]`.
 pub fn template_text(i: u32) -> Option<String> {
-    finding_at(i).map(|f| json::issues(core::slice::from_ref(&f.issue())))
+    let item = match i {
+        TEMPLATE_UNKNOWN_KEY => validate::unknown_key(KEY_MARK),
+        i => finding_at(i)?.issue(),
+    };
+    Some(json::issues(core::slice::from_ref(&item)))
 }
 
-/// Writes the findings: the table's as template numbers, then `inline` items (JSON
-/// `[item]` texts). Their count, or `ERR_INVALID_ARGUMENT` when memory cannot grow
+/// Writes the findings: the table's as template numbers, then the `extra` items
+/// (unknown keys). Their count, or `ERR_INVALID_ARGUMENT` when memory cannot grow
 /// or a finding has no template number (none has: every finding the tables can
 /// give is numbered, which `wasm/tests/layout.rs` checks; refusing is only the
 /// answer that can never send a report with an item missing).
-pub fn write_findings(io: &mut Io, valid: bool, found: &[Finding], inline: &[String]) -> i32 {
-    let n = found.len() + inline.len();
+pub fn write_findings(io: &mut Io, valid: bool, found: &[Finding], extra: &[Extra]) -> i32 {
+    let n = found.len() + extra.len();
     let head = (2 + 3 * n) * 4;
-    let total = head + inline.iter().map(String::len).sum::<usize>();
+    let text_len = |e: &Extra| match e {
+        Extra::Inline(t) => t.len(),
+        Extra::Key(_) => 0,
+    };
+    let total = head + extra.iter().map(text_len).sum::<usize>();
     if !io.reserve(total) {
         return ERR_INVALID_ARGUMENT;
     }
     let mut text_at = head;
-    let mut put_inline = |io: &mut Io, w: usize, text: &str| {
-        let end = text_at + text.len();
-        if let Some(dst) = io.bytes_mut().get_mut(text_at..end) {
-            dst.copy_from_slice(text.as_bytes());
+    let mut put_extra = |io: &mut Io, w: usize, e: &Extra| {
+        let finding = match e {
+            Extra::Key(i) => [FINDING_UNKNOWN, *i, 0],
+            Extra::Inline(text) => {
+                let end = text_at + text.len();
+                if let Some(dst) = io.bytes_mut().get_mut(text_at..end) {
+                    dst.copy_from_slice(text.as_bytes());
+                }
+                let at = text_at;
+                text_at = end;
+                [FINDING_INLINE, at as u32, text.len() as u32]
+            }
+        };
+        if let Some(dst) = io.words_mut().get_mut(w..w + 3) {
+            dst.copy_from_slice(&finding);
         }
-        let words = io.words_mut();
-        if let Some(dst) = words.get_mut(w..w + 3) {
-            dst.copy_from_slice(&[FINDING_INLINE, text_at as u32, text.len() as u32]);
-        }
-        text_at = end;
     };
     for (i, f) in found.iter().enumerate() {
         let w = 2 + 3 * i;
@@ -398,8 +437,8 @@ pub fn write_findings(io: &mut Io, valid: bool, found: &[Finding], inline: &[Str
             None => return ERR_INVALID_ARGUMENT,
         }
     }
-    for (i, text) in inline.iter().enumerate() {
-        put_inline(io, 2 + 3 * (found.len() + i), text);
+    for (i, e) in extra.iter().enumerate() {
+        put_extra(io, 2 + 3 * (found.len() + i), e);
     }
     if let Some(dst) = io.words_mut().get_mut(..2) {
         dst.copy_from_slice(&[u32::from(valid), n as u32]);

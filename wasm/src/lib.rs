@@ -95,16 +95,16 @@ impl State {
     /// zeroed and the findings written.
     pub fn validate(&mut self, at: u32) -> i32 {
         self.found.clear();
-        let mut inline = Vec::new();
+        let mut extra = Vec::new();
         // Each field's value by table index (the last of duplicated keys wins).
         let mut values = [ValueRef::Missing; io::MAX_FIELDS];
-        let ok = io::each_entry(&self.io, at, |key, value| match key {
-            io::Key::Field(i) => {
-                if let Some(slot) = values.get_mut(i) {
+        let ok = io::each_entry(&self.io, at, |i, key, value| match key {
+            io::Key::Field(f) => {
+                if let Some(slot) = values.get_mut(f) {
                     *slot = value;
                 }
             }
-            key => inline.extend(io::unknown_key_json(key)),
+            key => extra.extend(io::unknown_key(i, key)),
         })
         .is_some();
         if ok {
@@ -114,8 +114,8 @@ impl State {
         if !ok {
             return ERR_INVALID_ARGUMENT;
         }
-        let valid = inline.is_empty() && !self.found.iter().any(Finding::is_error);
-        io::write_findings(&mut self.io, valid, &self.found, &inline)
+        let valid = extra.is_empty() && !self.found.iter().any(Finding::is_error);
+        io::write_findings(&mut self.io, valid, &self.found, &extra)
     }
 
     /// `validateField(apiType, fieldId, value)`: the value in the block.
@@ -125,7 +125,7 @@ impl State {
         let field = billcom_connection::spec::api_type(api_id)
             .ok_or(validate::UsageError::UnknownApiType)
             .and_then(|t| validate::field_of(t, io::field_id_at(field)));
-        let value = io::decode(&self.io, at).and_then(|e| e.first().map(|e| e.value));
+        let value = io::first_value(&self.io, at);
         let ok = value.is_some();
         if let (Some(v), Ok(f)) = (value, &field) {
             validate::check(f, v, &mut self.found);
