@@ -8,7 +8,7 @@
 use crate::prelude::*;
 use crate::report::{Issue, Report};
 use crate::secret::Secret;
-use crate::spec::{self, ApiType};
+use crate::spec::{self, ApiType, Field, FIELDS};
 use crate::validate::{self, Entry, Finding, UsageError, Value, ValueRef};
 use crate::wire;
 use zeroize::Zeroizing;
@@ -53,7 +53,7 @@ impl FormState {
     pub fn new(api_type: &str) -> Result<Self, UsageError> {
         let api_type = spec::api_type(api_type).ok_or(UsageError::UnknownApiType)?;
         let mut form = FormState { mode: Mode::Create, api_type, slots: Vec::new(), found: Vec::new() };
-        form.put("apiType", Value::Text(api_type.id.to_owned()));
+        form.put(spec::API_TYPE_ROW, Value::Text(api_type.id.to_owned()));
         form.refresh_all();
         Ok(form)
     }
@@ -78,7 +78,7 @@ impl FormState {
                 continue;
             };
             if !f.secret {
-                form.put(f.id, e.value.clone());
+                form.put(f, e.value.clone());
             }
         }
         form.refresh_all();
@@ -94,7 +94,8 @@ impl FormState {
     }
 
     /// Stores a value (a secret in a [`Secret`]) without checking it.
-    fn put(&mut self, id: &'static str, value: Value) {
+    fn put(&mut self, f: &'static Field, value: Value) {
+        let id = f.id;
         self.slots.retain(|(k, _)| *k != id);
         if value == Value::Missing {
             return;
@@ -102,7 +103,7 @@ impl FormState {
         let mut value = value;
         let slot = match value {
             // Moved, not copied: the emptied `value` then drops with nothing to zeroize.
-            Value::Text(ref mut s) if spec::is_secret(id) => Slot::Secret(Secret::new(core::mem::take(s))),
+            Value::Text(ref mut s) if f.secret => Slot::Secret(Secret::new(core::mem::take(s))),
             other => Slot::Plain(other),
         };
         self.slots.push((id, slot));
@@ -142,6 +143,19 @@ impl FormState {
     /// [`Self::set`], with the field's findings appended to `out` (no text built).
     pub fn set_into(&mut self, field: &str, value: Value, out: &mut Vec<Finding>) -> Result<(), UsageError> {
         let f = validate::field_of(self.api_type, field)?;
+        self.set_field(f, value, out)
+    }
+
+    /// [`Self::set_into`] for the field at index `i` of [`FIELDS`] (the bindings'
+    /// path: the API type's field list is read by index, no id is looked up).
+    pub fn set_at(&mut self, i: usize, value: Value, out: &mut Vec<Finding>) -> Result<(), UsageError> {
+        let shown = self.api_type.field_list().indices().iter().any(|&j| usize::from(j) == i);
+        let f = FIELDS.get(i).filter(|_| shown).ok_or(UsageError::UnknownField)?;
+        self.set_field(f, value, out)
+    }
+
+    /// Sets field `f`, one of the current API type's.
+    fn set_field(&mut self, f: &'static Field, value: Value, out: &mut Vec<Finding>) -> Result<(), UsageError> {
         if f.id == "apiType" {
             if let Value::Text(id) = &value {
                 if spec::api_type(id).is_some() {
@@ -151,7 +165,7 @@ impl FormState {
         }
         let start = out.len();
         validate::check(f, value.as_ref(), out);
-        self.put(f.id, value);
+        self.put(f, value);
         if f.id == "apiType" {
             // Not a known id (else it switched above): credentials stop counting.
             self.refresh_all();
@@ -168,7 +182,7 @@ impl FormState {
     pub fn set_api_type(&mut self, id: &str) -> Result<(), UsageError> {
         let next = spec::api_type(id).ok_or(UsageError::UnknownApiType)?;
         self.api_type = next;
-        self.put("apiType", Value::Text(next.id.to_owned()));
+        self.put(spec::API_TYPE_ROW, Value::Text(next.id.to_owned()));
         self.refresh_all();
         Ok(())
     }
@@ -428,6 +442,26 @@ mod tests {
         assert_eq!(f.validate(), fresh(&f));
         f.clear_secrets();
         assert_eq!(f.validate(), fresh(&f));
+    }
+
+    #[test]
+    fn set_at_an_index_is_set_by_id() {
+        let index = |id: &str| FIELDS.iter().position(|f| f.id == id).unwrap();
+        let (mut by_id, mut by_index) = (FormState::new("partner").unwrap(), FormState::new("partner").unwrap());
+        for (id, v) in
+            [("appKey", "a b"), ("name", ""), ("password", " pw "), ("apiType", "spend-expense"), ("apiToken", "t")]
+        {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            by_id.set_into(id, Value::Text(v.into()), &mut a).unwrap();
+            by_index.set_at(index(id), Value::Text(v.into()), &mut b).unwrap();
+            assert_eq!(a, b, "{id}");
+            assert_eq!(by_id.validate(), by_index.validate(), "{id}");
+        }
+        // Not a field of the current API type (spend-expense), or no field at all.
+        let mut out = Vec::new();
+        assert_eq!(by_index.set_at(index("password"), Value::Missing, &mut out), Err(UsageError::UnknownField));
+        assert_eq!(by_index.set_at(FIELDS.len(), Value::Missing, &mut out), Err(UsageError::UnknownField));
+        assert_eq!(by_index.set_at(usize::MAX, Value::Missing, &mut out), Err(UsageError::UnknownField));
     }
 
     #[test]

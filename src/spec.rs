@@ -528,6 +528,9 @@ pub static COMMON_LIST: FieldList = FieldList::of(COMMON_FIELDS, &[]);
 /// The index of `apiType` in [`FIELDS`].
 pub const API_TYPE_FIELD: usize = index_of("apiType") as usize;
 
+/// The `apiType` row of [`FIELDS`] (found at compile time).
+pub static API_TYPE_ROW: &Field = &FIELDS[API_TYPE_FIELD];
+
 /// Each API type's fields ([`COMMON_FIELDS`], then its `credentials`) by table
 /// index, in [`API_TYPES`] order: resolved from the ids at compile time, so the
 /// ids in the tables above stay the one source.

@@ -87,7 +87,7 @@ impl Forms {
         let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
         let Some(value) = value else { return ERR_INVALID_ARGUMENT };
         s.found.clear();
-        match form.set_into(io::field_id_at(field), value, &mut s.found) {
+        match form.set_at(field as usize, value, &mut s.found) {
             Ok(()) => io::write_findings(&mut s.io, true, &s.found, &[]),
             Err(e) => io::usage(e),
         }
