@@ -406,6 +406,13 @@ fn classes(b: &[u8]) -> u8 {
     b.iter().fold(0, |m, &c| m | CLASS[c as usize])
 }
 
+/// Whether a non-ASCII char is surely none of control, whitespace or invisible
+/// format: those are all below U+3001 or in a few ranges above it (a test checks
+/// every char). CJK, most symbols and emoji skip the three lookups.
+const fn plain(c: char) -> bool {
+    matches!(c as u32, 0x3001..=0xFEFE | 0xFFFC..=0x110BC | 0x1D17B..=0xE0000)
+}
+
 /// The classes of every char of `v` (`C_*` bits) and its length in chars: one
 /// pass over the bytes for an ASCII value, else one over the chars.
 fn scan(v: &str) -> (u8, u32) {
@@ -417,6 +424,9 @@ fn scan(v: &str) -> (u8, u32) {
     let mut len = 0u32;
     for c in v.chars() {
         len = len.saturating_add(1);
+        if plain(c) {
+            continue;
+        }
         if c.is_control() {
             class |= C_CONTROL;
         }
@@ -534,6 +544,15 @@ mod tests {
                 assert_eq!(passes(r, &s, scan(&s).0), passes_chars(r, &s), "{r:?} on {s:?}");
             }
         }
+    }
+
+    #[test]
+    fn plain_chars_are_no_control_whitespace_or_invisible_char() {
+        for c in (0x80..=0x10FFFF).filter_map(char::from_u32).filter(|c| plain(*c)) {
+            assert!(!c.is_control() && !c.is_whitespace() && !is_invisible_format(c), "{c:?}");
+        }
+        assert!(plain('😀') && plain('🔑') && plain('日') && !plain('\u{3000}') && !plain('\u{FEFF}'));
+        assert!(!plain('\u{E0001}') && !plain('\u{1D173}') && !plain('é'));
     }
 
     #[test]
