@@ -193,17 +193,21 @@ function tagOf(v) {
   }
 }
 
-// The entries being written: key code, key text, tag, value text. Reused between
-// calls; the strings are dropped as soon as they are written.
+// The entries being written: their words (key code, key units, tag, value units;
+// reused between calls) and their strings, concatenated in entry order as they
+// come (dropped as soon as they are written).
 let N = 0;
-const K = [], KT = [], T = [], V = [];
+const W = [];
+let S = "";
 
 function push(key, keyText, tag, value) {
-  K[N] = key;
-  KT[N] = keyText;
-  T[N] = tag;
-  V[N] = value;
-  N++;
+  const p = L.ENTRY_WORDS * N++;
+  W[p] = key;
+  W[p + 1] = keyText.length;
+  W[p + 2] = tag;
+  W[p + 3] = value.length;
+  S += keyText;
+  S += value;
 }
 
 /** Adds one value under a key code (and key text). */
@@ -228,12 +232,13 @@ function pushEntry(k, v, readable) {
 
 export function begin() {
   N = 0;
+  S = "";
 }
 
 /** Forgets the pushed entries without writing them (a call that threw half-way). */
 export function discard() {
-  for (let i = 0; i < N; i++) KT[i] = V[i] = "";
   N = 0;
+  S = "";
 }
 
 // The keys pushSettings last read (Object.keys' answer), so that validate's
@@ -266,38 +271,26 @@ export function pushSettings(obj, skipKey) {
 
 /** Writes the pushed entries into the block; the byte offset of their words. */
 export function put() {
-  let units = 0;
-  for (let i = 0; i < N; i++) units += KT[i].length + V[i].length;
-  const words = 1 + L.ENTRY_WORDS * N;
+  const words = L.ENTRY_WORDS * N;
   try {
-    reserve(3 * units + 3 + 4 * words);
+    reserve(3 * S.length + 3 + 4 * (1 + words));
   } catch (e) {
     discard(); // out of memory: keep no reference to the caller's strings
     throw e;
   }
-  let s = "";
-  for (let i = 0; i < N; i++) {
-    s += KT[i];
-    s += V[i];
-  }
-  const written = s.length === 0 ? 0 : encoder.encodeInto(s, block).written;
-  const at = (written + 3) & ~3;
-  let p = (IO + at) >> 2;
-  u32[p++] = N;
+  const written = S.length === 0 ? 0 : encoder.encodeInto(S, block).written;
+  S = ""; // keep no reference to a caller's string (it may be a secret)
   readKeys = null; // validate took them before this call
-  for (let i = 0; i < N; i++) {
-    u32[p++] = K[i];
-    u32[p++] = KT[i].length;
-    u32[p++] = T[i];
-    u32[p++] = V[i].length;
-    KT[i] = V[i] = ""; // keep no reference to a caller's string (it may be a secret)
-  }
+  const at = (written + 3) & ~3;
+  const p = (IO + at) >> 2;
+  u32[p] = N;
+  for (let i = 0; i < words; i++) u32[p + 1 + i] = W[i];
   return at;
 }
 
 /** Writes one value (validateField, form.set): the byte offset of its words. */
 export function putValue(v) {
-  N = 0;
+  begin();
   pushValue(L.KEY_TEXT, "", v);
   return put();
 }
@@ -400,7 +393,7 @@ export function validate(settings) {
     unknown = JSON.parse(text(w.bc_template(L.TEMPLATE_UNKNOWN_KEY)))[0];
     unknown.message = unknown.message.split("{key}");
   }
-  N = 0;
+  begin();
   if (!pushSettings(settings)) throw usage(L.ERR_INVALID_ARGUMENT);
   const keys = readKeys; // put() drops them
   return report(w.bc_validate(put()), keys);
