@@ -164,25 +164,117 @@ fn take<'a>(bytes: &'a [u8], pos: &mut usize, units: u32) -> Option<&'a str> {
             return Some(unsafe { core::str::from_utf8_unchecked(run) });
         }
     }
-    // Else count lead bytes: a char is one unit, two when it takes 4 bytes; the
-    // string ends before the first lead byte once every unit is counted.
-    let mut left = units;
-    let mut len = 0;
-    for &b in rest {
-        if b & 0xC0 != 0x80 {
-            if left == 0 {
-                break;
-            }
-            left = left.checked_sub(if b >= 0xF0 { 2 } else { 1 })?;
-        }
-        len += 1;
-    }
-    if left != 0 {
-        return None;
-    }
-    let text = core::str::from_utf8(rest.get(..len)?).ok()?;
+    let len = utf8_len(rest, units)?;
+    let text = rest.get(..len)?;
+    // SAFETY: `utf8_len` checked that these bytes are well-formed UTF-8.
+    let text = unsafe { core::str::from_utf8_unchecked(text) };
     *pos = start + len;
     Some(text)
+}
+
+/// The byte length of the first `units` UTF-16 units of the UTF-8 in `b`, checking
+/// it is well formed on the way (as `core::str::from_utf8` does: no stray
+/// continuation byte, no overlong form, no surrogate, nothing past U+10FFFF); `None`
+/// otherwise, or when `units` ends inside a char. One pass, one step a char.
+fn utf8_len(b: &[u8], units: u32) -> Option<usize> {
+    let mut i = 0;
+    let mut left = units;
+    while left > 0 {
+        let x = *b.get(i)?;
+        if x < 0x80 {
+            i += 1;
+            left -= 1;
+            continue;
+        }
+        // Width, the smallest code point of that width, UTF-16 units.
+        let (width, min, u) = match x {
+            0xC2..=0xDF => (2, 0x80, 1),
+            0xE0..=0xEF => (3, 0x800, 1),
+            0xF0..=0xF4 => (4, 0x1_0000, 2),
+            _ => return None,
+        };
+        let mut c = u32::from(x) & (0x7F >> width);
+        for k in 1..width {
+            let y = *b.get(i + k)?;
+            if y & 0xC0 != 0x80 {
+                return None;
+            }
+            c = (c << 6) | u32::from(y & 0x3F);
+        }
+        if c < min || (0xD800..=0xDFFF).contains(&c) || c > 0x10_FFFF {
+            return None;
+        }
+        left = left.checked_sub(u)?;
+        i += width;
+    }
+    Some(i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utf8_len;
+
+    /// `utf8_len` against `core::str::from_utf8` and UTF-16 lengths: whatever it
+    /// answers is well formed, and a well-formed `b` is found whole.
+    fn agrees(b: &[u8]) {
+        for units in 0..=8 {
+            if let Some(k) = utf8_len(b, units) {
+                assert!(
+                    core::str::from_utf8(&b[..k]).is_ok_and(|s| s.encode_utf16().count() == units as usize),
+                    "{b:x?}"
+                );
+            }
+        }
+        let want = core::str::from_utf8(b).ok().map(|s| s.encode_utf16().count() as u32);
+        match want {
+            Some(units) => assert_eq!(utf8_len(b, units), Some(b.len()), "{b:x?}"),
+            // Not UTF-8: no count of units may find it well formed to its end.
+            None => {
+                for units in 0..=8 {
+                    assert_ne!(utf8_len(b, units), Some(b.len()), "{b:x?} as {units} units");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn utf8_len_checks_what_from_utf8_checks() {
+        // Every one- and two-byte sequence, every three-byte one with a lead of
+        // 0xE0..=0xF4 or a stray byte, and every char's encoding.
+        for a in 0..=255u8 {
+            agrees(&[a]);
+            for b in 0..=255u8 {
+                agrees(&[a, b]);
+                if a >= 0xC0 {
+                    for c in (0..=255u8).step_by(3) {
+                        agrees(&[a, b, c]);
+                    }
+                }
+            }
+        }
+        let mut buf = [0u8; 4];
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let e = c.encode_utf8(&mut buf).as_bytes().to_vec();
+            agrees(&e);
+            // Cut short, or with the last byte replaced.
+            if e.len() > 1 {
+                agrees(&e[..e.len() - 1]);
+                let mut f = e.clone();
+                *f.last_mut().unwrap() = 0xC0;
+                agrees(&f);
+            }
+        }
+        // Surrogates and past U+10FFFF, four bytes.
+        for b in [[0xED, 0xA0, 0x80], [0xED, 0xBF, 0xBF]] {
+            agrees(&b);
+        }
+        for b in [[0xF4, 0x90, 0x80, 0x80], [0xF0, 0x80, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80]] {
+            agrees(&b);
+        }
+        // Ends inside a char: refused at any count.
+        assert_eq!(utf8_len("a😀".as_bytes(), 2), None);
+        assert_eq!(utf8_len("a😀".as_bytes(), 3), Some(5));
+    }
 }
 
 /// An entry's key as JS wrote it.
