@@ -71,3 +71,12 @@ test("the raw exports: a block written by hand per the documented layout", () =>
   assert.deepEqual(last, { field: "devkey", code: "unknown_field", severity: "error",
     message: '"devkey" is not a setting of a Bill.com connection.' });
 });
+
+test("lone surrogates in two keys in a row are two unknown keys, not one char", () => {
+  // "a\ud800" then "\udc00b": written one after the other, they would pair up.
+  for (const pkg of [full, lean]) {
+    const items = pkg.validate({ "a\ud800": 1, "\udc00b": 2, "\ud800": null, "\udc00": "x" }).errors.filter((e) => e.code === "unknown_field");
+    assert.deepEqual(items.map((e) => e.field), ["a?", "?b", "?", "?"]);
+    assert.ok(items[0].message.startsWith('"a?"'));
+  }
+});

@@ -174,6 +174,7 @@ export function takeBytes(n) {
 // ------------------------------------------------------- reading JS values
 
 const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const SURROGATES = /[\uD800-\uDBFF][\uDC00-\uDFFF]|[\uD800-\uDFFF]/g;
 /** False when the string holds a lone surrogate (String.prototype.isWellFormed, or a regex where it is missing). */
 export let wellFormed = typeof "".isWellFormed === "function" ? (s) => s.isWellFormed() : (s) => !LONE.test(s);
 /** For tests: force the fallback of engines without isWellFormed. */
@@ -225,7 +226,9 @@ export function pushValue(key, keyText, v) {
 function pushEntry(k, v, readable) {
   const f = FIELD.get(k);
   const key = f !== undefined ? f : wellFormed(k) ? L.KEY_TEXT : L.KEY_BAD;
-  const keyText = f !== undefined ? "" : k;
+  // A key's lone surrogates go as U+FFFD (what encodeInto writes for them), but
+  // replaced here: next to another string's lone surrogate they would make a pair.
+  const keyText = f !== undefined ? "" : key === L.KEY_BAD ? k.replace(SURROGATES, (m) => (m.length > 1 ? m : "\ufffd")) : k;
   if (readable) pushValue(key, keyText, v);
   else push(key, keyText, T_UNREADABLE, "");
 }
