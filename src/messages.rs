@@ -87,12 +87,27 @@ pub fn format(rule: Option<Rule>, label: &str) -> String {
 
 /// A message for `unknown_field`, naming the key as given (a key, never a value).
 pub fn unknown_field(key: &str) -> String {
-    // A key may hold anything: keep it short and free of control characters.
+    sentence(&["\"", &shown_key(key), "\" is not a setting of a Bill.com connection."])
+}
+
+/// A key as [`unknown_field`] shows it: a key may hold anything, so at most 40
+/// chars (then `…`), control characters as U+FFFD.
+pub fn shown_key(key: &str) -> String {
     let mut shown: String = key.chars().take(40).map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect();
     if key.chars().nth(40).is_some() {
         shown.push('…');
     }
-    sentence(&["\"", &shown, "\" is not a setting of a Bill.com connection."])
+    shown
+}
+
+/// Whether [`unknown_field`] surely shows `key` exactly as given: at most 40
+/// bytes (so at most 40 chars) and no byte of a control character (C0 and DEL,
+/// or 0xC2, the lead byte of the C1 controls; a few other keys are refused too,
+/// which only costs them the general path). Its message is then the
+/// `unknown_field` template with `{key}` replaced by the key, and the bindings
+/// build it from that template.
+pub fn shows_key_unchanged(key: &str) -> bool {
+    key.len() <= 40 && !key.bytes().any(|b| b < 0x20 || b == 0x7F || b == 0xC2)
 }
 
 /// Every message above as a template keyed by code (`invalid_format`: `invalid_format.{rule}`),

@@ -158,6 +158,21 @@ impl ApiType {
     }
 }
 
+impl ApiType {
+    /// Every field this API type shows, in display order: the same fields as
+    /// [`ApiTypeInfo::fields`], read by table index ([`FIELD_LISTS`]) instead of
+    /// being looked up by id.
+    pub fn fields(&self) -> impl Iterator<Item = &'static Field> + 'static {
+        self.field_list().fields()
+    }
+
+    /// [`Self::fields`] as indices into [`FIELDS`].
+    pub fn field_list(&self) -> &'static FieldList {
+        // Every variant has its list (checked when FIELD_LISTS is built).
+        FIELD_LISTS.get(*self as usize).unwrap_or(&COMMON_LIST)
+    }
+}
+
 impl core::ops::Deref for ApiType {
     type Target = ApiTypeInfo;
 
@@ -441,6 +456,100 @@ pub static FIELDS: &[Field] = &[
         rules: KEY_RULES,
     },
 ];
+
+/// Field indices into [`FIELDS`], at most [`MAX_LIST`] of them.
+#[derive(Debug)]
+pub struct FieldList {
+    at: [u8; MAX_LIST],
+    len: usize,
+}
+
+/// At most this many fields a list ([`FieldList`]).
+pub const MAX_LIST: usize = 16;
+
+impl FieldList {
+    /// The indices, in order.
+    pub fn indices(&self) -> &[u8] {
+        self.at.get(..self.len).unwrap_or_default()
+    }
+
+    /// The fields, in order.
+    pub fn fields(&'static self) -> impl Iterator<Item = &'static Field> + 'static {
+        self.indices().iter().filter_map(|&i| FIELDS.get(usize::from(i)))
+    }
+
+    /// The list of `ids`, each resolved to its row of [`FIELDS`] (compile time only:
+    /// an id with no row, or too many ids, fails the build).
+    const fn of(common: &[&str], credentials: &[&str]) -> FieldList {
+        let mut at = [0u8; MAX_LIST];
+        let mut len = 0;
+        let mut i = 0;
+        while i < common.len() + credentials.len() {
+            let id = if i < common.len() { common[i] } else { credentials[i - common.len()] };
+            assert!(len < MAX_LIST, "too many fields in a list");
+            at[len] = index_of(id);
+            len += 1;
+            i += 1;
+        }
+        FieldList { at, len }
+    }
+}
+
+/// The index of the row of [`FIELDS`] with this id (compile time only).
+const fn index_of(id: &str) -> u8 {
+    let mut i = 0;
+    while i < FIELDS.len() {
+        if same(FIELDS[i].id.as_bytes(), id.as_bytes()) {
+            assert!(i < 256, "field index does not fit a u8");
+            return i as u8;
+        }
+        i += 1;
+    }
+    panic!("a field list names an id with no row in FIELDS");
+}
+
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// [`COMMON_FIELDS`] by table index.
+pub static COMMON_LIST: FieldList = FieldList::of(COMMON_FIELDS, &[]);
+
+/// The index of `apiType` in [`FIELDS`].
+pub const API_TYPE_FIELD: usize = index_of("apiType") as usize;
+
+/// The `apiType` row of [`FIELDS`] (found at compile time).
+pub static API_TYPE_ROW: &Field = &FIELDS[API_TYPE_FIELD];
+
+/// Each API type's fields ([`COMMON_FIELDS`], then its `credentials`) by table
+/// index, in [`API_TYPES`] order: resolved from the ids at compile time, so the
+/// ids in the tables above stay the one source.
+static FIELD_LISTS: [FieldList; 4] = {
+    let mut lists = [
+        FieldList { at: [0; MAX_LIST], len: 0 },
+        FieldList { at: [0; MAX_LIST], len: 0 },
+        FieldList { at: [0; MAX_LIST], len: 0 },
+        FieldList { at: [0; MAX_LIST], len: 0 },
+    ];
+    assert!(API_TYPES.len() == lists.len(), "one field list per API type");
+    let mut i = 0;
+    while i < API_TYPES.len() {
+        assert!(API_TYPES[i] as usize == i, "API_TYPES is in declaration order");
+        lists[i] = FieldList::of(COMMON_FIELDS, API_TYPES[i].info().credentials);
+        i += 1;
+    }
+    lists
+};
 
 /// The API type with this id.
 pub fn api_type(id: &str) -> Option<&'static ApiType> {

@@ -6,7 +6,7 @@
 use crate::messages;
 use crate::prelude::*;
 use crate::report::{Code, Issue, Param, Params, Report, Severity};
-use crate::spec::{self, ApiType, Field, Normalize, Options, Rule, API_TYPES, COMMON_FIELDS, ENVIRONMENTS};
+use crate::spec::{self, ApiType, Field, Normalize, Options, Rule, API_TYPES, ENVIRONMENTS, FIELDS};
 
 /// A settings value as the caller handed it over, before any rule looks at it.
 ///
@@ -207,9 +207,11 @@ fn lookup<'a>(entries: &'a [Entry], key: &str) -> ValueRef<'a> {
         .map_or(ValueRef::Missing, |e| e.value.as_ref())
 }
 
-/// Whether any API type has a field with this key.
+/// Whether any API type has a field with this key: every row of [`FIELDS`] is a
+/// field some API type shows, and every id the API types list has a row (the
+/// field lists fail the build otherwise; `tests/spec.rs` checks the former).
 pub fn is_known_key(key: &str) -> bool {
-    COMMON_FIELDS.contains(&key) || API_TYPES.iter().any(|t| t.credentials.contains(&key))
+    spec::field(key).is_some()
 }
 
 /// Validates a whole settings object and reports every problem at once.
@@ -245,13 +247,22 @@ pub fn unknown_key(key: &str) -> Issue {
 /// `value_of` gives each field's value (the last of duplicated keys). Appends the
 /// findings in report order; unknown keys are the caller's (see [`is_known_key`]).
 pub fn check_settings<'v>(value_of: impl Fn(&'static Field) -> ValueRef<'v>, out: &mut Vec<Finding>) {
-    let chosen = match spec::field("apiType").map(&value_of) {
-        Some(ValueRef::Text(id)) => spec::api_type(id),
+    check_fields(|i| FIELDS.get(i).map_or(ValueRef::Missing, &value_of), out);
+}
+
+/// [`check_settings`], with each field's value by its index in [`FIELDS`]: the
+/// fields are walked by table index, nothing is looked up by id.
+pub fn check_fields<'v>(value_at: impl Fn(usize) -> ValueRef<'v>, out: &mut Vec<Finding>) {
+    let chosen = match value_at(spec::API_TYPE_FIELD) {
+        ValueRef::Text(id) => spec::api_type(id),
         _ => None,
     };
-    match chosen {
-        Some(t) => t.fields().for_each(|f| check(f, value_of(f), out)),
-        None => COMMON_FIELDS.iter().filter_map(|id| spec::field(id)).for_each(|f| check(f, value_of(f), out)),
+    let list = chosen.map_or(&spec::COMMON_LIST, ApiType::field_list);
+    for &i in list.indices() {
+        let i = usize::from(i);
+        if let Some(f) = FIELDS.get(i) {
+            check(f, value_at(i), out);
+        }
     }
 }
 
@@ -395,6 +406,13 @@ fn classes(b: &[u8]) -> u8 {
     b.iter().fold(0, |m, &c| m | CLASS[c as usize])
 }
 
+/// Whether a non-ASCII char is surely none of control, whitespace or invisible
+/// format: those are all below U+3001 or in a few ranges above it (a test checks
+/// every char). CJK, most symbols and emoji skip the three lookups.
+const fn plain(c: char) -> bool {
+    matches!(c as u32, 0x3001..=0xFEFE | 0xFFFC..=0x110BC | 0x1D17B..=0xE0000)
+}
+
 /// The classes of every char of `v` (`C_*` bits) and its length in chars: one
 /// pass over the bytes for an ASCII value, else one over the chars.
 fn scan(v: &str) -> (u8, u32) {
@@ -406,6 +424,9 @@ fn scan(v: &str) -> (u8, u32) {
     let mut len = 0u32;
     for c in v.chars() {
         len = len.saturating_add(1);
+        if plain(c) {
+            continue;
+        }
         if c.is_control() {
             class |= C_CONTROL;
         }
@@ -523,6 +544,15 @@ mod tests {
                 assert_eq!(passes(r, &s, scan(&s).0), passes_chars(r, &s), "{r:?} on {s:?}");
             }
         }
+    }
+
+    #[test]
+    fn plain_chars_are_no_control_whitespace_or_invisible_char() {
+        for c in (0x80..=0x10FFFF).filter_map(char::from_u32).filter(|c| plain(*c)) {
+            assert!(!c.is_control() && !c.is_whitespace() && !is_invisible_format(c), "{c:?}");
+        }
+        assert!(plain('😀') && plain('🔑') && plain('日') && !plain('\u{3000}') && !plain('\u{FEFF}'));
+        assert!(!plain('\u{E0001}') && !plain('\u{1D173}') && !plain('é'));
     }
 
     #[test]

@@ -155,3 +155,22 @@ fn report_json_is_exactly_what_serde_writes() {
         assert_eq!(items, serde_json::to_value(&r.errors).unwrap());
     }
 }
+
+#[test]
+fn field_lists_by_index_are_the_fields_by_id() {
+    // ApiType::fields reads indices resolved at compile time; ApiTypeInfo::fields
+    // looks the ids up: the same fields, in the same order, for every API type.
+    for t in API_TYPES {
+        let by_index: Vec<&str> = t.fields().map(|f| f.id).collect();
+        let by_id: Vec<&str> = t.info().fields().map(|f| f.id).collect();
+        assert_eq!(by_index, by_id, "{}", t.id);
+        assert_eq!(by_index.len(), spec::COMMON_FIELDS.len() + t.credentials.len());
+    }
+    // Every row is a field some API type shows (validate::is_known_key relies on it).
+    for f in FIELDS {
+        assert!(API_TYPES.iter().any(|t| t.fields().any(|g| g.id == f.id)), "{} is no API type's", f.id);
+    }
+    let common: Vec<&str> = spec::COMMON_LIST.fields().map(|f| f.id).collect();
+    assert_eq!(common, spec::COMMON_FIELDS);
+    assert_eq!(FIELDS[spec::API_TYPE_FIELD].id, "apiType");
+}

@@ -2,7 +2,7 @@
 //! lib.rs): the core crate's JSON writer runs here, natively, at build time, so
 //! the WebAssembly module carries its output rather than its code.
 
-use billcom_connection::{json, spec::API_TYPES};
+use billcom_connection::{json, spec::API_TYPES, validate};
 
 #[allow(dead_code)]
 #[path = "src/templates.rs"]
@@ -10,8 +10,10 @@ mod templates;
 
 fn main() {
     let specs: Vec<String> = API_TYPES.iter().map(json::form_spec).collect();
-    let templates: Vec<(u32, String)> =
+    let mut templates: Vec<(u32, String)> =
         templates::numbers().filter_map(|i| Some((i, json::issues(&[templates::finding_at(i)?.issue()])))).collect();
+    let unknown = validate::unknown_key(templates::KEY_MARK);
+    templates.push((templates::TEMPLATE_UNKNOWN_KEY, json::issues(&[unknown])));
     // `{:?}` of a str is a Rust string literal with every needed escape.
     let text = format!(
         "/// `bc_catalogue`: `{{ fields, usage }}` (`json::catalogue`).\n\

@@ -35,17 +35,49 @@ test("the raw exports: a block written by hand per the documented layout", () =>
   const io2 = u32[desc];
   assert.equal(u32[io2 / 4], 0, "invalid");
   assert.equal(u32[io2 / 4 + 1], n);
-  // name, environment, apiToken required, then devkey inline (unknown_field).
+  // name, environment, apiToken required (templates), then devkey: FINDING_UNKNOWN
+  // naming entry 1, whose key text the wrapper wrote.
   assert.equal(n, 4);
   const kinds = Array.from({ length: n }, (_, i) => u32[io2 / 4 + 2 + 3 * i]);
-  assert.deepEqual(kinds, [0, 0, 0, 1]);
-  const a = u32[io2 / 4 + 2 + 9 + 1], b = u32[io2 / 4 + 2 + 9 + 2];
-  const item = JSON.parse(new TextDecoder().decode(new Uint8Array(w.memory.buffer, io2 + a, b)))[0];
-  assert.deepEqual([item.field, item.code], ["devkey", "unknown_field"]);
+  assert.deepEqual(kinds, [0, 0, 0, 2]);
+  assert.equal(u32[io2 / 4 + 2 + 9 + 1], 1, "the entry index of devkey");
+  // The unknown_field template: `{key}` where the key goes.
+  const len = w.bc_template(0xfffffffe);
+  const io3 = new Uint32Array(w.memory.buffer)[desc];
+  const item = JSON.parse(new TextDecoder().decode(new Uint8Array(w.memory.buffer, io3, len)))[0];
+  assert.deepEqual([item.field, item.code], ["{key}", "unknown_field"]);
+  assert.equal(item.message.split("{key}").length, 2);
+  // A key the message does not show as given (over 40 chars) comes inline.
+  assert.ok(w.bc_reserve(256) !== 0);
+  const long = "k".repeat(41);
+  const io4 = new Uint32Array(w.memory.buffer)[desc];
+  const at4 = (new TextEncoder().encodeInto(long, new Uint8Array(w.memory.buffer, io4, 256)).written + 3) & ~3;
+  [1, 0x100, 41, 1, 0].forEach((x, i) => (new Uint32Array(w.memory.buffer)[(io4 + at4) / 4 + i] = x));
+  const n4 = w.bc_validate(at4);
+  u32 = new Uint32Array(w.memory.buffer);
+  const io5 = u32[desc];
+  assert.equal(u32[io5 / 4 + 2 + 3 * (n4 - 1)], 1, "FINDING_INLINE");
+  const a = u32[io5 / 4 + 2 + 3 * (n4 - 1) + 1], b = u32[io5 / 4 + 2 + 3 * (n4 - 1) + 2];
+  // Its texts: the key as the message shows it, a NUL, the key as `field` holds it.
+  const [shown, field] = new TextDecoder().decode(new Uint8Array(w.memory.buffer, io5 + a, b)).split("\0");
+  assert.equal(field, long);
+  assert.equal(shown, "k".repeat(40) + "…");
   // A header one word off is refused, never misread.
   assert.ok(w.bc_reserve(256) !== 0);
   assert.equal(w.bc_validate(at + 2), -3);
   // The same settings through the wrapper give the same items.
   assert.deepEqual(full.validate({ apiType: "spend-expense", devkey: "a b" }).errors.map((e) => e.code),
     ["required", "required", "required", "unknown_field"]);
+  const last = full.validate({ apiType: "spend-expense", devkey: "a b" }).errors.at(-1);
+  assert.deepEqual(last, { field: "devkey", code: "unknown_field", severity: "error",
+    message: '"devkey" is not a setting of a Bill.com connection.' });
+});
+
+test("lone surrogates in two keys in a row are two unknown keys, not one char", () => {
+  // "a\ud800" then "\udc00b": written one after the other, they would pair up.
+  for (const pkg of [full, lean]) {
+    const items = pkg.validate({ "a\ud800": 1, "\udc00b": 2, "\ud800": null, "\udc00": "x" }).errors.filter((e) => e.code === "unknown_field");
+    assert.deepEqual(items.map((e) => e.field), ["a?", "?b", "?", "?"]);
+    assert.ok(items[0].message.startsWith('"a?"'));
+  }
 });

@@ -21,7 +21,9 @@ export const L = {
   ENTRY_WORDS: 4,
   FINDING_TEMPLATE: 0,
   FINDING_INLINE: 1,
-  FINDING_RECEIVED: 2,
+  FINDING_UNKNOWN: 2,
+  FINDING_RECEIVED: 3,
+  TEMPLATE_UNKNOWN_KEY: 0xfffffffe,
   ERR_UNKNOWN_API_TYPE: -1,
   ERR_UNKNOWN_FIELD: -2,
   ERR_INVALID_ARGUMENT: -3,
@@ -33,11 +35,6 @@ export const L = {
 /** The codes of ERR_UNKNOWN_API_TYPE, ERR_UNKNOWN_FIELD, ERR_INVALID_ARGUMENT. */
 const USAGE = ["unknown_api_type", "unknown_field", "invalid_argument"];
 const NONE = 0xffffffff; // an index that names nothing: the module answers with the usage error
-const T_NUMBER = L.TAG_NOT_TEXT;
-const T_BOOLEAN = L.TAG_NOT_TEXT + 1;
-const T_BIGINT = L.TAG_NOT_TEXT + 2;
-const T_SYMBOL = L.TAG_NOT_TEXT + 3;
-const T_FUNCTION = L.TAG_NOT_TEXT + 4;
 const T_ARRAY = L.TAG_NOT_TEXT + 5;
 const T_OBJECT = L.TAG_NOT_TEXT + 6;
 const T_UNREADABLE = L.TAG_NOT_TEXT + 7;
@@ -57,6 +54,9 @@ export let cat = null;
 export const FIELD = new Map();
 export const API = new Map();
 const templates = [];
+/** The unknown_field template (`field` "{key}", its message split around "{key}"),
+ *  fetched before the first validate() (fetching writes into the block). */
+let unknown = null;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -175,6 +175,7 @@ export function takeBytes(n) {
 // ------------------------------------------------------- reading JS values
 
 const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const SURROGATES = /[\uD800-\uDBFF][\uDC00-\uDFFF]|[\uD800-\uDFFF]/g;
 /** False when the string holds a lone surrogate (String.prototype.isWellFormed, or a regex where it is missing). */
 export let wellFormed = typeof "".isWellFormed === "function" ? (s) => s.isWellFormed() : (s) => !LONE.test(s);
 /** For tests: force the fallback of engines without isWellFormed. */
@@ -185,13 +186,8 @@ export function useWellFormedFallback(on) {
 /** The tag of a value that is not a string. */
 function tagOf(v) {
   if (v === undefined || v === null) return L.TAG_MISSING;
-  switch (typeof v) {
-    case "number": return T_NUMBER;
-    case "boolean": return T_BOOLEAN;
-    case "bigint": return T_BIGINT;
-    case "symbol": return T_SYMBOL;
-    case "function": return T_FUNCTION;
-  }
+  const t = typeof v;
+  if (t !== "object") return L.TAG_NOT_TEXT + L.NOT_TEXT.indexOf(t); // number, boolean, bigint, symbol, function
   try {
     return Array.isArray(v) ? T_ARRAY : T_OBJECT;
   } catch {
@@ -199,17 +195,21 @@ function tagOf(v) {
   }
 }
 
-// The entries being written: key code, key text, tag, value text. Reused between
-// calls; the strings are dropped as soon as they are written.
+// The entries being written: their words (key code, key units, tag, value units;
+// reused between calls) and their strings, concatenated in entry order as they
+// come (dropped as soon as they are written).
 let N = 0;
-const K = [], KT = [], T = [], V = [];
+const W = [];
+let S = "";
 
 function push(key, keyText, tag, value) {
-  K[N] = key;
-  KT[N] = keyText;
-  T[N] = tag;
-  V[N] = value;
-  N++;
+  const p = L.ENTRY_WORDS * N++;
+  W[p] = key;
+  W[p + 1] = keyText.length;
+  W[p + 2] = tag;
+  W[p + 3] = value.length;
+  S += keyText;
+  S += value;
 }
 
 /** Adds one value under a key code (and key text). */
@@ -227,27 +227,34 @@ export function pushValue(key, keyText, v) {
 function pushEntry(k, v, readable) {
   const f = FIELD.get(k);
   const key = f !== undefined ? f : wellFormed(k) ? L.KEY_TEXT : L.KEY_BAD;
-  const keyText = f !== undefined ? "" : k;
+  // A key's lone surrogates go as U+FFFD (what encodeInto writes for them), but
+  // replaced here: next to another string's lone surrogate they would make a pair.
+  const keyText = f !== undefined ? "" : key === L.KEY_BAD ? k.replace(SURROGATES, (m) => (m.length > 1 ? m : "\ufffd")) : k;
   if (readable) pushValue(key, keyText, v);
   else push(key, keyText, T_UNREADABLE, "");
 }
 
 export function begin() {
   N = 0;
+  S = "";
 }
 
 /** Forgets the pushed entries without writing them (a call that threw half-way). */
 export function discard() {
-  for (let i = 0; i < N; i++) KT[i] = V[i] = "";
   N = 0;
+  S = "";
 }
+
+// The keys pushSettings last read (Object.keys' answer), so that validate's
+// FINDING_UNKNOWN, which names a key by entry index, finds its text.
+let readKeys = null;
 
 /** Adds a settings object's own enumerable string keys; false when it cannot be read. */
 export function pushSettings(obj, skipKey) {
   let keys;
   try {
     if (obj === null || typeof obj !== "object" || Array.isArray(obj)) return false;
-    keys = Object.keys(obj);
+    readKeys = keys = Object.keys(obj);
   } catch {
     return false; // a Proxy whose ownKeys trap throws, a revoked Proxy
   }
@@ -268,37 +275,26 @@ export function pushSettings(obj, skipKey) {
 
 /** Writes the pushed entries into the block; the byte offset of their words. */
 export function put() {
-  let units = 0;
-  for (let i = 0; i < N; i++) units += KT[i].length + V[i].length;
-  const words = 1 + L.ENTRY_WORDS * N;
+  const words = L.ENTRY_WORDS * N;
   try {
-    reserve(3 * units + 3 + 4 * words);
+    reserve(3 * S.length + 3 + 4 * (1 + words));
   } catch (e) {
     discard(); // out of memory: keep no reference to the caller's strings
     throw e;
   }
-  let s = "";
-  for (let i = 0; i < N; i++) {
-    s += KT[i];
-    s += V[i];
-  }
-  const written = s.length === 0 ? 0 : encoder.encodeInto(s, block).written;
+  const written = S.length === 0 ? 0 : encoder.encodeInto(S, block).written;
+  S = ""; // keep no reference to a caller's string (it may be a secret)
+  readKeys = null; // validate took them before this call
   const at = (written + 3) & ~3;
-  let p = (IO + at) >> 2;
-  u32[p++] = N;
-  for (let i = 0; i < N; i++) {
-    u32[p++] = K[i];
-    u32[p++] = KT[i].length;
-    u32[p++] = T[i];
-    u32[p++] = V[i].length;
-    KT[i] = V[i] = ""; // keep no reference to a caller's string (it may be a secret)
-  }
+  const p = (IO + at) >> 2;
+  u32[p] = N;
+  for (let i = 0; i < words; i++) u32[p + 1 + i] = W[i];
   return at;
 }
 
 /** Writes one value (validateField, form.set): the byte offset of its words. */
 export function putValue(v) {
-  N = 0;
+  begin();
   pushValue(L.KEY_TEXT, "", v);
   return put();
 }
@@ -321,8 +317,8 @@ function make(t) {
   return item;
 }
 
-/** The `n` findings in the block, as fresh report items. */
-export function items(n) {
+/** The `n` findings in the block, as fresh report items (`keys`: the entries' keys, for validate). */
+export function items(n, keys) {
   if (n < 0) throw usage(n);
   views();
   const p = IO >> 2;
@@ -330,8 +326,15 @@ export function items(n) {
   let missing = null, received = null;
   for (let i = 0; i < n; i++) {
     const kind = u32[p + 2 + 3 * i], a = u32[p + 3 + 3 * i], b = u32[p + 4 + 3 * i];
-    if (kind === L.FINDING_INLINE) {
-      out[i] = JSON.parse(decoder.decode(u8.subarray(IO + a, IO + a + b)))[0];
+    if (kind === L.FINDING_UNKNOWN) {
+      // An unknown key shown as given (only validate sends these, with `keys`; the
+      // template has no params).
+      out[i] = unknownItem(keys[a], keys[a]);
+    } else if (kind === L.FINDING_INLINE) {
+      // Any other unknown key: as the message shows it, a NUL, as `field` holds it.
+      const s = decoder.decode(u8.subarray(IO + a, IO + a + b));
+      const cut = s.indexOf("\0");
+      out[i] = unknownItem(s.slice(cut + 1), s.slice(0, cut));
     } else {
       const t = templates[a];
       if (t !== undefined) out[i] = make(t);
@@ -355,6 +358,11 @@ export function items(n) {
   return out;
 }
 
+/** The `unknown_field` item of a key (`unknown`: its template, message split at the key). */
+function unknownItem(field, shown) {
+  return { field, code: unknown.code, severity: unknown.severity, message: unknown.message.join(shown) };
+}
+
 /** Whether the findings in the block make a valid report (read before `items`). */
 export function validFlag() {
   views();
@@ -362,10 +370,10 @@ export function validFlag() {
 }
 
 /** `{ valid, errors }` from the `n` findings in the block. */
-export function report(n) {
+export function report(n, keys) {
   if (n < 0) throw usage(n);
   const valid = validFlag();
-  return { valid, errors: items(n) };
+  return { valid, errors: items(n, keys) };
 }
 
 // --------------------------------------------------------------- the API
@@ -397,9 +405,14 @@ export function formSpec(apiType) {
 
 export function validate(settings) {
   const w = need();
-  N = 0;
+  if (unknown === null) {
+    unknown = JSON.parse(text(w.bc_template(L.TEMPLATE_UNKNOWN_KEY)))[0];
+    unknown.message = unknown.message.split("{key}");
+  }
+  begin();
   if (!pushSettings(settings)) throw usage(L.ERR_INVALID_ARGUMENT);
-  return report(w.bc_validate(put()));
+  const keys = readKeys; // put() drops them
+  return report(w.bc_validate(put()), keys);
 }
 
 export function validateField(apiType, fieldId, value) {

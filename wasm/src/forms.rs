@@ -63,13 +63,22 @@ impl Forms {
     /// The saved connection's entries in the block, its id as the `KEY_ID` entry.
     /// Read in place: only the non-secret fields' values are copied (into the form).
     pub fn edit(s: &mut State, at: u32) -> i32 {
-        let made = io::decode(&s.io, at).map(|entries| {
-            let id = entries.iter().rev().find(|e| matches!(e.key, io::Key::Id)).map(|e| e.value);
-            let values = io::values(&entries);
-            match id {
-                Some(ValueRef::Text(id)) => FormState::edit(id, |f| io::value_of(&values, f)),
-                _ => Err(UsageError::InvalidArgument),
+        let mut id = None;
+        let mut values = [ValueRef::Missing; io::MAX_FIELDS];
+        let read = io::each_entry(&s.io, at, |_, key, value| match key {
+            io::Key::Field(f) => {
+                if let Some(slot) = values.get_mut(f) {
+                    *slot = value;
+                }
             }
+            io::Key::Id => id = Some(value),
+            _ => {}
+        });
+        let made = read.map(|()| match id {
+            Some(ValueRef::Text(id)) => FormState::edit(id, |f| {
+                io::index_of(f).and_then(|i| values.get(i)).copied().unwrap_or(ValueRef::Missing)
+            }),
+            _ => Err(UsageError::InvalidArgument),
         });
         s.io.zero(io::input_end(&s.io, at));
         match made {

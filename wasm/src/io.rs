@@ -21,14 +21,18 @@
 //! Findings (written by Rust): `[valid, n]` then n x `[kind, a, b]`: kind
 //! FINDING_TEMPLATE = item template number `a` ([`template_of`]: field and rule, a
 //! fixed numbering; JS fetches a template's JSON text once, by number);
-//! FINDING_RECEIVED = the same for `invalid_type`, whose `params.received` JS sets
-//! to `NOT_TEXT[b]`;
-//! FINDING_INLINE = the JSON text `[item]` at byte offset `a`, `b` bytes (unknown
-//! keys, whose message names the key).
+//! FINDING_UNKNOWN = an unknown key shown as given: `a` is its entry's index in the
+//! input, and JS builds the item from the template [`TEMPLATE_UNKNOWN_KEY`] and the
+//! key text it wrote (kept until the items are built; the block is zeroed);
+//! FINDING_RECEIVED = as FINDING_TEMPLATE, for `invalid_type`, whose
+//! `params.received` JS sets to `NOT_TEXT[b]` (one template a field);
+//! FINDING_INLINE = the other unknown keys' texts at byte offset `a`, `b` bytes:
+//! the key as the message shows it, a NUL, then the key as `field` holds it (long
+//! keys, or holding a control character or a lone surrogate).
 
 use crate::prelude::*;
-pub use crate::templates::{finding_at, template_of, TEMPLATE_STRIDE};
-use billcom_connection::json;
+pub use crate::templates::{finding_at, template_of, KEY_MARK, TEMPLATE_STRIDE, TEMPLATE_UNKNOWN_KEY};
+use billcom_connection::messages;
 use billcom_connection::spec::{self, Field, API_TYPES, FIELDS};
 use billcom_connection::validate::{self, Entry, Finding, UsageError, Value, ValueRef, Why};
 
@@ -44,7 +48,8 @@ pub const NOT_TEXT: [&str; 8] = ["number", "boolean", "bigint", "symbol", "funct
 pub const ENTRY_WORDS: usize = 4;
 pub const FINDING_TEMPLATE: u32 = 0;
 pub const FINDING_INLINE: u32 = 1;
-pub const FINDING_RECEIVED: u32 = 2;
+pub const FINDING_UNKNOWN: u32 = 2;
+pub const FINDING_RECEIVED: u32 = 3;
 
 /// The numbers an export answers with when the call was misuse.
 pub const ERR_UNKNOWN_API_TYPE: i32 = -1;
@@ -149,35 +154,133 @@ impl Io {
 /// The next `units` UTF-16 code units' worth of UTF-8 at `*pos`.
 fn take<'a>(bytes: &'a [u8], pos: &mut usize, units: u32) -> Option<&'a str> {
     let start = *pos;
+    let rest = bytes.get(start..)?;
     // Most strings are ASCII: one byte per unit, and nothing more to check.
-    if let Some(run) = bytes.get(start..start.checked_add(units as usize)?) {
+    if let Some(run) = rest.get(..units as usize) {
         if run.is_ascii() {
             *pos = start + run.len();
             // SAFETY: ASCII bytes are valid UTF-8 (checked on the line above).
             return Some(unsafe { core::str::from_utf8_unchecked(run) });
         }
     }
-    let mut i = start;
+    let len = utf8_len(rest, units)?;
+    let text = rest.get(..len)?;
+    // SAFETY: `utf8_len` checked that these bytes are well-formed UTF-8.
+    let text = unsafe { core::str::from_utf8_unchecked(text) };
+    *pos = start + len;
+    Some(text)
+}
+
+/// The byte length of the first `units` UTF-16 units of the UTF-8 in `b`, checking
+/// it is well formed on the way (as `core::str::from_utf8` does: no stray
+/// continuation byte, no overlong form, no surrogate, nothing past U+10FFFF); `None`
+/// otherwise, or when `units` ends inside a char. One pass, one step a char.
+fn utf8_len(b: &[u8], units: u32) -> Option<usize> {
+    let mut i = 0;
     let mut left = units;
     while left > 0 {
-        let (width, u) = match *bytes.get(i)? {
-            0x00..=0x7F => (1, 1),
-            0x80..=0xDF => (2, 1),
-            0xE0..=0xEF => (3, 1),
-            _ => (4, 2),
+        let x = *b.get(i)?;
+        if x < 0x80 {
+            i += 1;
+            left -= 1;
+            continue;
+        }
+        // Width, the smallest code point of that width, UTF-16 units.
+        let (width, min, u) = match x {
+            0xC2..=0xDF => (2, 0x80, 1),
+            0xE0..=0xEF => (3, 0x800, 1),
+            0xF0..=0xF4 => (4, 0x1_0000, 2),
+            _ => return None,
         };
-        i += width;
+        let mut c = u32::from(x) & (0x7F >> width);
+        for k in 1..width {
+            let y = *b.get(i + k)?;
+            if y & 0xC0 != 0x80 {
+                return None;
+            }
+            c = (c << 6) | u32::from(y & 0x3F);
+        }
+        if c < min || (0xD800..=0xDFFF).contains(&c) || c > 0x10_FFFF {
+            return None;
+        }
         left = left.checked_sub(u)?;
+        i += width;
     }
-    *pos = i;
-    core::str::from_utf8(bytes.get(start..i)?).ok()
+    Some(i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utf8_len;
+
+    /// `utf8_len` against `core::str::from_utf8` and UTF-16 lengths: whatever it
+    /// answers is well formed, and a well-formed `b` is found whole.
+    fn agrees(b: &[u8]) {
+        for units in 0..=8 {
+            if let Some(k) = utf8_len(b, units) {
+                assert!(
+                    core::str::from_utf8(&b[..k]).is_ok_and(|s| s.encode_utf16().count() == units as usize),
+                    "{b:x?}"
+                );
+            }
+        }
+        let want = core::str::from_utf8(b).ok().map(|s| s.encode_utf16().count() as u32);
+        match want {
+            Some(units) => assert_eq!(utf8_len(b, units), Some(b.len()), "{b:x?}"),
+            // Not UTF-8: no count of units may find it well formed to its end.
+            None => {
+                for units in 0..=8 {
+                    assert_ne!(utf8_len(b, units), Some(b.len()), "{b:x?} as {units} units");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn utf8_len_checks_what_from_utf8_checks() {
+        // Every one- and two-byte sequence, every three-byte one with a lead of
+        // 0xE0..=0xF4 or a stray byte, and every char's encoding.
+        for a in 0..=255u8 {
+            agrees(&[a]);
+            for b in 0..=255u8 {
+                agrees(&[a, b]);
+                if a >= 0xC0 {
+                    for c in (0..=255u8).step_by(3) {
+                        agrees(&[a, b, c]);
+                    }
+                }
+            }
+        }
+        let mut buf = [0u8; 4];
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let e = c.encode_utf8(&mut buf).as_bytes().to_vec();
+            agrees(&e);
+            // Cut short, or with the last byte replaced.
+            if e.len() > 1 {
+                agrees(&e[..e.len() - 1]);
+                let mut f = e.clone();
+                *f.last_mut().unwrap() = 0xC0;
+                agrees(&f);
+            }
+        }
+        // Surrogates and past U+10FFFF, four bytes.
+        for b in [[0xED, 0xA0, 0x80], [0xED, 0xBF, 0xBF]] {
+            agrees(&b);
+        }
+        for b in [[0xF4, 0x90, 0x80, 0x80], [0xF0, 0x80, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80]] {
+            agrees(&b);
+        }
+        // Ends inside a char: refused at any count.
+        assert_eq!(utf8_len("a😀".as_bytes(), 2), None);
+        assert_eq!(utf8_len("a😀".as_bytes(), 3), Some(5));
+    }
 }
 
 /// An entry's key as JS wrote it.
 #[derive(Clone, Copy)]
 pub enum Key<'a> {
-    /// A key of the field table (JS sends its index).
-    Field(&'static Field),
+    /// A key of the field table: its index in [`FIELDS`] (JS sends the index).
+    Field(usize),
     /// Any other key.
     Text(&'a str),
     /// A key holding a lone surrogate (U+FFFD in its text).
@@ -186,36 +289,41 @@ pub enum Key<'a> {
     Id,
 }
 
-/// One entry, borrowed from the block.
-#[derive(Clone, Copy)]
-pub struct Raw<'a> {
-    pub key: Key<'a>,
-    pub value: ValueRef<'a>,
+/// The first entry's value, borrowed from the block (`None`: no entry, or the
+/// block is not well formed).
+pub fn first_value(io: &Io, at: u32) -> Option<ValueRef<'_>> {
+    let mut first = None;
+    each_entry(io, at, |i, _, value| {
+        if i == 0 {
+            first = Some(value);
+        }
+    })?;
+    first
 }
 
-/// The entries JS wrote at `at`, borrowed in place (no copy of any string). `None`
-/// when the block is not well formed (a bug in the wrapper, never the caller's
-/// input). The caller zeroes the block with [`input_end`] when done.
-pub fn decode(io: &Io, at: u32) -> Option<Vec<Raw<'_>>> {
+/// The entries JS wrote at `at`, borrowed in place (no copy of any string): calls
+/// `each` with every entry's index, key and value, in order. `None` when the block
+/// is not well formed (a bug in the wrapper, never the caller's input); `each` may
+/// then have seen the entries before the fault, and the caller discards what it
+/// gathered. The caller zeroes the block with [`input_end`] when done.
+pub fn each_entry<'a>(io: &'a Io, at: u32, mut each: impl FnMut(u32, Key<'a>, ValueRef<'a>)) -> Option<()> {
     let at = at as usize;
     if at % 4 != 0 {
         return None;
     }
     let base = at / 4;
     let n = io.word(base)? as usize;
-    let head = n.checked_mul(ENTRY_WORDS)?.checked_add(1)?;
-    io.word(base + head - 1)?;
+    let end = n.checked_mul(ENTRY_WORDS)?.checked_add(base + 1)?;
+    let words = io.words.get(base + 1..end)?;
     let bytes = io.bytes().get(..at)?;
     let mut pos = 0;
-    let mut entries = Vec::with_capacity(n);
-    for e in 0..n {
-        let w = |k: usize| io.word(base + 1 + e * ENTRY_WORDS + k);
-        let (key, key_units, tag, units) = (w(0)?, w(1)?, w(2)?, w(3)?);
+    for (i, w) in (0..).zip(words.chunks_exact(ENTRY_WORDS)) {
+        let &[key, key_units, tag, units] = w else { return None };
         let key = match key {
             KEY_TEXT => Key::Text(take(bytes, &mut pos, key_units)?),
             KEY_BAD => Key::Bad(take(bytes, &mut pos, key_units)?),
             KEY_ID => Key::Id,
-            k => Key::Field(FIELDS.get(k as usize)?),
+            k => Key::Field(k as usize),
         };
         let value = match tag {
             TAG_STRING => ValueRef::Text(take(bytes, &mut pos, units)?),
@@ -223,9 +331,12 @@ pub fn decode(io: &Io, at: u32) -> Option<Vec<Raw<'_>>> {
             TAG_BAD_UNICODE => ValueRef::InvalidUnicode,
             t => ValueRef::NotText(NOT_TEXT.get(t.checked_sub(TAG_NOT_TEXT)? as usize)?),
         };
-        entries.push(Raw { key, value });
+        if let Key::Field(i) = key {
+            FIELDS.get(i)?;
+        }
+        each(i, key, value);
     }
-    Some(entries)
+    Some(())
 }
 
 /// Where the input at `at` ends: everything before it is what JS wrote.
@@ -237,41 +348,41 @@ pub fn input_end(io: &Io, at: u32) -> usize {
 /// At most this many fields in the table (`wasm/tests/layout.rs` checks it).
 pub const MAX_FIELDS: usize = 16;
 
-/// Each field's value by table index (the last of duplicated keys wins), in one
-/// pass over the entries.
-pub fn values<'a>(entries: &[Raw<'a>]) -> [ValueRef<'a>; MAX_FIELDS] {
-    let mut out = [ValueRef::Missing; MAX_FIELDS];
-    for e in entries {
-        // The wrapper sends every field's key as its index (a text key is never one).
-        if let Key::Field(f) = e.key {
-            if let Some(slot) = index_of(f).and_then(|i| out.get_mut(i)) {
-                *slot = e.value;
-            }
-        }
-    }
-    out
-}
-
 /// The table index of a field of [`FIELDS`].
 pub fn index_of(f: &'static Field) -> Option<usize> {
     let i = (f as *const Field as usize).wrapping_sub(FIELDS.as_ptr() as usize) / core::mem::size_of::<Field>();
     FIELDS.get(i).filter(|g| core::ptr::eq(*g, f)).map(|_| i)
 }
 
-/// The value of field `f` in [`values`]' answer.
-pub fn value_of<'a>(values: &[ValueRef<'a>; MAX_FIELDS], f: &'static Field) -> ValueRef<'a> {
-    index_of(f).and_then(|i| values.get(i)).copied().unwrap_or(ValueRef::Missing)
+/// An item after the table's findings: an unknown key's, in entry order.
+pub enum Extra {
+    /// A key shown as given: the entry's index (FINDING_UNKNOWN).
+    Key(u32),
+    /// The key as the message shows it, a NUL, the key as `field` holds it
+    /// (FINDING_INLINE; the shown key never holds a NUL: controls show as U+FFFD).
+    Inline(String),
 }
 
-/// An unknown key's item as the JSON text `[item]` (the message names the key;
-/// a lone surrogate shows as `?`), or `None` when the key is a field's.
-pub fn unknown_key_json(key: Key<'_>) -> Option<String> {
-    let item = match key {
-        Key::Text(k) if !validate::is_known_key(k) => validate::unknown_key(k),
-        Key::Bad(k) => validate::unknown_key(&k.replace('\u{FFFD}', "?")),
+/// The item of entry `i`'s key when no API type has it, or `None` when the key is
+/// a field's: the key's entry index when the message shows the key as given, else
+/// the texts JS puts into the `unknown_field` template (a lone surrogate shows as
+/// `?`). No item is written here: JS builds every unknown key's item from the
+/// template, so the module carries no message or JSON writer.
+pub fn unknown_key(i: u32, key: Key<'_>) -> Option<Extra> {
+    let field = match key {
+        Key::Text(k) if !validate::is_known_key(k) => {
+            if messages::shows_key_unchanged(k) {
+                return Some(Extra::Key(i));
+            }
+            k.to_owned()
+        }
+        Key::Bad(k) => k.replace('\u{FFFD}', "?"),
         _ => return None,
     };
-    Some(json::issues(core::slice::from_ref(&item)))
+    let mut text = messages::shown_key(&field);
+    text.push('\0');
+    text.push_str(&field);
+    Some(Extra::Inline(text))
 }
 
 /// What JS wrote, owned: the entries, and the id when one entry was `KEY_ID`.
@@ -282,35 +393,33 @@ pub struct Input {
 
 /// Decodes the entries JS wrote into owned values, then zeroes what it read.
 pub fn read(io: &mut Io, at: u32) -> Option<Input> {
-    let out = decode(io, at).map(|raw| {
-        let mut entries = Vec::with_capacity(raw.len());
-        let mut id = None;
-        for e in raw {
-            let value = owned(e.value);
-            let key = match e.key {
-                Key::Field(f) => f.id.to_owned(),
-                Key::Text(k) => k.to_owned(),
-                Key::Bad(k) => k.replace('\u{FFFD}', "?"),
-                Key::Id => {
-                    id = Some(match &value {
-                        Value::Text(t) => t.clone(),
-                        _ => String::new(),
-                    });
-                    continue;
-                }
-            };
-            entries.push(Entry { key, value });
-        }
-        Input { entries, id }
-    });
+    let mut entries = Vec::new();
+    let mut id = None;
+    let ok = each_entry(io, at, |_, key, value| {
+        let value = owned(value);
+        let key = match key {
+            Key::Field(i) => field_id_at(i as u32).to_owned(),
+            Key::Text(k) => k.to_owned(),
+            Key::Bad(k) => k.replace('\u{FFFD}', "?"),
+            Key::Id => {
+                id = Some(match &value {
+                    Value::Text(t) => t.clone(),
+                    _ => String::new(),
+                });
+                return;
+            }
+        };
+        entries.push(Entry { key, value });
+    })
+    .is_some();
     io.zero(input_end(io, at));
-    out
+    ok.then_some(Input { entries, id })
 }
 
 /// One value (the block's first entry), owned, as `form.set` takes it; the block
 /// is zeroed.
 pub fn read_value(io: &mut Io, at: u32) -> Option<Value> {
-    let value = decode(io, at).and_then(|e| e.first().map(|e| owned(e.value)));
+    let value = first_value(io, at).map(owned);
     io.zero(input_end(io, at));
     value
 }
@@ -324,29 +433,39 @@ fn owned(v: ValueRef<'_>) -> Value {
     }
 }
 
-/// Writes the findings: the table's as template numbers, then `inline` items (JSON
-/// `[item]` texts). Their count, or `ERR_INVALID_ARGUMENT` when memory cannot grow
+/// Writes the findings: the table's as template numbers, then the `extra` items
+/// (unknown keys). Their count, or `ERR_INVALID_ARGUMENT` when memory cannot grow
 /// or a finding has no template number (none has: every finding the tables can
 /// give is numbered, which `wasm/tests/layout.rs` checks; refusing is only the
 /// answer that can never send a report with an item missing).
-pub fn write_findings(io: &mut Io, valid: bool, found: &[Finding], inline: &[String]) -> i32 {
-    let n = found.len() + inline.len();
+pub fn write_findings(io: &mut Io, valid: bool, found: &[Finding], extra: &[Extra]) -> i32 {
+    let n = found.len() + extra.len();
     let head = (2 + 3 * n) * 4;
-    let total = head + inline.iter().map(String::len).sum::<usize>();
+    let text_len = |e: &Extra| match e {
+        Extra::Inline(t) => t.len(),
+        Extra::Key(_) => 0,
+    };
+    let total = head + extra.iter().map(text_len).sum::<usize>();
     if !io.reserve(total) {
         return ERR_INVALID_ARGUMENT;
     }
     let mut text_at = head;
-    let mut put_inline = |io: &mut Io, w: usize, text: &str| {
-        let end = text_at + text.len();
-        if let Some(dst) = io.bytes_mut().get_mut(text_at..end) {
-            dst.copy_from_slice(text.as_bytes());
+    let mut put_extra = |io: &mut Io, w: usize, e: &Extra| {
+        let finding = match e {
+            Extra::Key(i) => [FINDING_UNKNOWN, *i, 0],
+            Extra::Inline(text) => {
+                let end = text_at + text.len();
+                if let Some(dst) = io.bytes_mut().get_mut(text_at..end) {
+                    dst.copy_from_slice(text.as_bytes());
+                }
+                let at = text_at;
+                text_at = end;
+                [FINDING_INLINE, at as u32, text.len() as u32]
+            }
+        };
+        if let Some(dst) = io.words_mut().get_mut(w..w + 3) {
+            dst.copy_from_slice(&finding);
         }
-        let words = io.words_mut();
-        if let Some(dst) = words.get_mut(w..w + 3) {
-            dst.copy_from_slice(&[FINDING_INLINE, text_at as u32, text.len() as u32]);
-        }
-        text_at = end;
     };
     for (i, f) in found.iter().enumerate() {
         let w = 2 + 3 * i;
@@ -362,8 +481,8 @@ pub fn write_findings(io: &mut Io, valid: bool, found: &[Finding], inline: &[Str
             dst.copy_from_slice(&words);
         }
     }
-    for (i, text) in inline.iter().enumerate() {
-        put_inline(io, 2 + 3 * (found.len() + i), text);
+    for (i, e) in extra.iter().enumerate() {
+        put_extra(io, 2 + 3 * (found.len() + i), e);
     }
     if let Some(dst) = io.words_mut().get_mut(..2) {
         dst.copy_from_slice(&[u32::from(valid), n as u32]);

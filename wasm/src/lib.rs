@@ -39,7 +39,7 @@ pub mod texts {
     include!(concat!(env!("OUT_DIR"), "/texts.rs"));
 }
 
-use billcom_connection::validate::{self, Finding};
+use billcom_connection::validate::{self, Finding, ValueRef};
 use io::{Io, ERR_INVALID_ARGUMENT};
 use prelude::*;
 
@@ -104,22 +104,27 @@ impl State {
     /// zeroed and the findings written.
     pub fn validate(&mut self, at: u32) -> i32 {
         self.found.clear();
-        let mut inline = Vec::new();
-        let ok = match io::decode(&self.io, at) {
-            Some(entries) => {
-                let values = io::values(&entries);
-                validate::check_settings(|f| io::value_of(&values, f), &mut self.found);
-                inline.extend(entries.iter().filter_map(|e| io::unknown_key_json(e.key)));
-                true
+        let mut extra = Vec::new();
+        // Each field's value by table index (the last of duplicated keys wins).
+        let mut values = [ValueRef::Missing; io::MAX_FIELDS];
+        let ok = io::each_entry(&self.io, at, |i, key, value| match key {
+            io::Key::Field(f) => {
+                if let Some(slot) = values.get_mut(f) {
+                    *slot = value;
+                }
             }
-            None => false,
-        };
+            key => extra.extend(io::unknown_key(i, key)),
+        })
+        .is_some();
+        if ok {
+            validate::check_fields(|i| values.get(i).copied().unwrap_or(ValueRef::Missing), &mut self.found);
+        }
         self.io.zero(io::input_end(&self.io, at));
         if !ok {
             return ERR_INVALID_ARGUMENT;
         }
-        let valid = inline.is_empty() && !self.found.iter().any(Finding::is_error);
-        io::write_findings(&mut self.io, valid, &self.found, &inline)
+        let valid = extra.is_empty() && !self.found.iter().any(Finding::is_error);
+        io::write_findings(&mut self.io, valid, &self.found, &extra)
     }
 
     /// `validateField(apiType, fieldId, value)`: the value in the block.
@@ -129,7 +134,7 @@ impl State {
         let field = billcom_connection::spec::api_type(api_id)
             .ok_or(validate::UsageError::UnknownApiType)
             .and_then(|t| validate::field_of(t, io::field_id_at(field)));
-        let value = io::decode(&self.io, at).and_then(|e| e.first().map(|e| e.value));
+        let value = io::first_value(&self.io, at);
         let ok = value.is_some();
         if let (Some(v), Ok(f)) = (value, &field) {
             validate::check(f, v, &mut self.found);

@@ -22,6 +22,12 @@ const SUB_UNICODE: u32 = 4;
 const SUB_RECEIVED: u32 = 5;
 const SUB_RULE: u32 = 8;
 
+/// The template number of the `unknown_field` item, whose `field` is [`KEY_MARK`]
+/// and whose message holds [`KEY_MARK`] where the key goes.
+pub const TEMPLATE_UNKNOWN_KEY: u32 = 0xFFFF_FFFE;
+/// What stands for the key in that template.
+pub const KEY_MARK: &str = "{key}";
+
 /// What `params.received` holds in an `invalid_type` template.
 pub const RECEIVED_SLOT: &str = "";
 

@@ -29,7 +29,9 @@ fn num(v: &str) -> i64 {
 
 #[test]
 fn the_wrapper_uses_the_same_constants() {
-    let want: [(&str, i64); 16] = [
+    let want: [(&str, i64); 18] = [
+        ("FINDING_UNKNOWN", FINDING_UNKNOWN.into()),
+        ("TEMPLATE_UNKNOWN_KEY", TEMPLATE_UNKNOWN_KEY.into()),
         ("KEY_TEXT", KEY_TEXT.into()),
         ("KEY_BAD", KEY_BAD.into()),
         ("KEY_ID", KEY_ID.into()),
@@ -176,16 +178,22 @@ fn findings_name_templates_whose_text_is_the_report_item() {
             (Key::Field("apiType"), Some("partner"), TAG_STRING),
             (Key::Field("name"), Some(""), TAG_STRING),
             (Key::Text("extra"), Some("1"), TAG_STRING),
+            (Key::Text(&"long".repeat(11)), Some("1"), TAG_STRING),
+            (Key::Text("ctl\u{1}"), Some("1"), TAG_STRING),
+            (Key::Text("é😀\"q"), Some("1"), TAG_STRING),
         ],
     );
     let n = s.validate(at);
-    let want =
-        validate::validate(&[Entry::text("apiType", "partner"), Entry::text("name", ""), Entry::text("extra", "1")]);
+    let keys = ["apiType", "name", "extra", &"long".repeat(11), "ctl\u{1}", "é😀\"q"];
+    let entries: Vec<Entry> =
+        keys.iter().zip(["partner", "", "1", "1", "1", "1"]).map(|(k, v)| Entry::text(k, v)).collect();
+    let want = validate::validate(&entries);
     assert_eq!(n as usize, want.errors.len());
     let words: Vec<u32> = (0..2 + 3 * n as usize).map(|i| s.io.word(i).unwrap()).collect();
     assert_eq!(words[0], u32::from(want.valid));
     let mut inline = Vec::new();
     let mut template_ids = Vec::new();
+    let mut unknown = Vec::new();
     for i in 0..n as usize {
         let (kind, a, b) = (words[2 + 3 * i], words[3 + 3 * i], words[4 + 3 * i]);
         match kind {
@@ -193,11 +201,37 @@ fn findings_name_templates_whose_text_is_the_report_item() {
             FINDING_INLINE => {
                 inline.push((i, String::from_utf8(s.io.bytes()[a as usize..(a + b) as usize].to_vec()).unwrap()))
             }
+            FINDING_UNKNOWN => unknown.push((i, a)),
             k => panic!("kind {k}"),
         }
     }
+    // The long key and the one with a control char go inline; the others by
+    // template, naming their entry.
+    assert_eq!(inline.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [n as usize - 3, n as usize - 2]);
+    assert_eq!(unknown, [(n as usize - 4, 2), (n as usize - 1, 5)]);
+    // JS's item for an unknown key: the template, `{key}` replaced by the key as
+    // shown in the message, `field` the key as given (inline: both texts, split at
+    // the NUL; FINDING_UNKNOWN: the entry's own key for both).
+    let len = s.template(TEMPLATE_UNKNOWN_KEY);
+    let template = std::str::from_utf8(&s.io.bytes()[..len as usize]).unwrap().to_owned();
     for (i, text) in inline {
-        assert_eq!(text, billcom_connection::json::issues(&want.errors[i..=i]));
+        let (shown, field) = text.split_once('\0').unwrap();
+        let item: serde_json::Value = serde_json::from_str(&template).unwrap();
+        assert_eq!(want.errors[i].message, item[0]["message"].as_str().unwrap().replace(KEY_MARK, shown));
+        assert_eq!(want.errors[i].field.as_deref(), Some(field));
+        assert_eq!(want.errors[i].code.as_str(), item[0]["code"]);
+    }
+    assert_eq!(template.matches(KEY_MARK).count(), 2, "field and message: {template}");
+    for (i, entry) in unknown {
+        let json_key = billcom_connection::json::issues(&[validate::unknown_key(keys[entry as usize])]);
+        assert_eq!(json_key, billcom_connection::json::issues(&want.errors[i..=i]));
+        let item: serde_json::Value = serde_json::from_str(&template).unwrap();
+        let key = keys[entry as usize];
+        assert_eq!(item[0]["field"], KEY_MARK);
+        let message = item[0]["message"].as_str().unwrap().replace(KEY_MARK, key);
+        assert_eq!(want.errors[i].message, message);
+        assert_eq!(want.errors[i].field.as_deref(), Some(key));
+        assert!(item[0].get("params").is_none());
     }
     for (i, t) in template_ids {
         let len = s.template(t);
@@ -245,7 +279,7 @@ fn template_numbers_stand_for_one_finding_each() {
     }
     // Every template printed at build time is a finding the rules can give, and
     // the other way round: the table holds exactly the numbers seen.
-    let printed: Vec<u32> = texts::TEMPLATES.iter().map(|(n, _)| *n).collect();
+    let printed: Vec<u32> = texts::TEMPLATES.iter().map(|(n, _)| *n).filter(|n| *n != TEMPLATE_UNKNOWN_KEY).collect();
     assert_eq!(printed, seen.keys().copied().collect::<Vec<_>>());
     assert_eq!(printed, templates::numbers().collect::<Vec<_>>());
     assert!(seen.len() > 40, "{}", seen.len());
