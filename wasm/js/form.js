@@ -3,7 +3,7 @@
 // carries them to the backend: the body leaves WASM once, as bytes copied out of
 // its memory, is handed to `fetch` (which copies a BufferSource body at once) and
 // is zeroed right after, so no JS string ever holds a secret.
-import { L, NONE, API, FIELD, cat, need, usage, text, takeBytes, items, report, begin, discard, pushSettings, pushValue, put, putValue } from "./core.js";
+import { KEY_ID, ERR_INVALID_ARGUMENT, ERR_FORM_FREED, PAYLOAD_INVALID, NONE, API, FIELD, cat, need, usage, text, takeBytes, items, report, begin, discard, pushSettings, pushValue, put, putValue } from "./core.js";
 
 /** The default time a request may take before it is abandoned. */
 const DEFAULT_TIMEOUT_MS = 15000;
@@ -43,22 +43,22 @@ function failure(status, reason, message, errors) {
 /** `{ method?, headers?, timeoutMs? }`; anything malformed is misuse. */
 function submitOptions(v) {
   if (v === undefined || v === null) return { method: undefined, headers: undefined, timeoutMs: DEFAULT_TIMEOUT_MS };
-  if (!isObject(v)) throw usage(L.ERR_INVALID_ARGUMENT);
+  if (!isObject(v)) throw usage(ERR_INVALID_ARGUMENT);
   const read = (k) => {
     try {
       return v[k];
     } catch {
-      throw usage(L.ERR_INVALID_ARGUMENT);
+      throw usage(ERR_INVALID_ARGUMENT);
     }
   };
   let method = read("method");
   if (method !== undefined) {
     method = typeof method === "string" ? method.toUpperCase() : "";
-    if (method !== "POST" && method !== "PUT" && method !== "PATCH") throw usage(L.ERR_INVALID_ARGUMENT);
+    if (method !== "POST" && method !== "PUT" && method !== "PATCH") throw usage(ERR_INVALID_ARGUMENT);
   }
   let timeoutMs = read("timeoutMs");
   if (timeoutMs === undefined) timeoutMs = DEFAULT_TIMEOUT_MS;
-  else if (typeof timeoutMs !== "number" || !(timeoutMs > 0) || !Number.isFinite(timeoutMs)) throw usage(L.ERR_INVALID_ARGUMENT);
+  else if (typeof timeoutMs !== "number" || !(timeoutMs > 0) || !Number.isFinite(timeoutMs)) throw usage(ERR_INVALID_ARGUMENT);
   return { method, headers: read("headers"), timeoutMs };
 }
 
@@ -110,9 +110,9 @@ export class ConnectionForm {
     if (token === HANDLE) {
       this.#h = h;
     } else {
-      if (!isObject(options)) throw usage(L.ERR_INVALID_ARGUMENT);
+      if (!isObject(options)) throw usage(ERR_INVALID_ARGUMENT);
       const api = get(options, "apiType");
-      if (typeof api !== "string") throw usage(L.ERR_INVALID_ARGUMENT);
+      if (typeof api !== "string") throw usage(ERR_INVALID_ARGUMENT);
       const r = w.bc_form_new(API.get(api) ?? NONE);
       if (r < 0) throw usage(r);
       this.#h = r;
@@ -130,9 +130,9 @@ export class ConnectionForm {
     const readable = pushSettings(saved, "settings") && typeof id === "string" && (nested === undefined || pushSettings(nested));
     if (!readable) {
       discard(); // keep no reference to the caller's strings
-      throw usage(L.ERR_INVALID_ARGUMENT);
+      throw usage(ERR_INVALID_ARGUMENT);
     }
-    pushValue(L.KEY_ID, "", id);
+    pushValue(KEY_ID, "", id);
     const version = get(saved, "version");
     const r = w.bc_form_edit(put());
     if (r < 0) throw usage(r);
@@ -143,7 +143,7 @@ export class ConnectionForm {
 
   #handle() {
     const w = need();
-    if (this.#h === 0) throw usage(L.ERR_FORM_FREED);
+    if (this.#h === 0) throw usage(ERR_FORM_FREED);
     return w;
   }
 
@@ -151,7 +151,7 @@ export class ConnectionForm {
    *  Setting `apiType` switches the API type. Throws `unknown_field`. */
   set(field, value) {
     const w = this.#handle();
-    if (typeof field !== "string") throw usage(L.ERR_INVALID_ARGUMENT);
+    if (typeof field !== "string") throw usage(ERR_INVALID_ARGUMENT);
     const at = putValue(value);
     return items(w.bc_form_set(this.#h, FIELD.get(field) ?? NONE, at));
   }
@@ -159,7 +159,7 @@ export class ConnectionForm {
   /** Switches API type; every value typed is kept for switching back. */
   setApiType(apiType) {
     const w = this.#handle();
-    if (typeof apiType !== "string") throw usage(L.ERR_INVALID_ARGUMENT);
+    if (typeof apiType !== "string") throw usage(ERR_INVALID_ARGUMENT);
     const r = w.bc_form_set_api_type(this.#h, API.get(apiType) ?? NONE);
     if (r < 0) throw usage(r);
   }
@@ -228,12 +228,12 @@ export class ConnectionForm {
 
   #start(purpose, url, options) {
     const w = this.#handle();
-    if (typeof url !== "string") throw usage(L.ERR_INVALID_ARGUMENT);
+    if (typeof url !== "string") throw usage(ERR_INVALID_ARGUMENT);
     const opts = submitOptions(options);
     if (this.#inFlight) return Promise.resolve(failure(0, "in_flight", "A request is already in progress."));
     const h = this.#h;
     const n = w.bc_form_payload(h);
-    if (n === L.PAYLOAD_INVALID) {
+    if (n === PAYLOAD_INVALID) {
       return Promise.resolve(failure(0, "invalid", "Some settings need fixing first.", report(w.bc_form_validate(h)).errors));
     }
     if (n < 0) throw usage(n);
@@ -247,7 +247,7 @@ export class ConnectionForm {
       try {
         headers = new Headers(opts.headers);
       } catch {
-        throw usage(L.ERR_INVALID_ARGUMENT);
+        throw usage(ERR_INVALID_ARGUMENT);
       }
       headers.set("Content-Type", "application/json");
       headers.set("Accept", "application/json");
@@ -267,7 +267,7 @@ export class ConnectionForm {
           cache: "no-store", credentials: "same-origin", redirect: "error", referrerPolicy: "no-referrer",
         });
       } catch {
-        throw usage(L.ERR_INVALID_ARGUMENT);
+        throw usage(ERR_INVALID_ARGUMENT);
       }
     } finally {
       body.fill(0); // the Request holds its own copy

@@ -4,7 +4,7 @@
 // import: no network, no fetch, nothing to await.
 import { readFileSync } from "node:fs";
 import { formSpec } from "./core.js";
-import { API, begin, need, pushSettings, put, putText, text, usage, L, initSync } from "./core.js";
+import { API, begin, need, pushSettings, put, putText, text, usage, initSync, ERR_UNKNOWN_API_TYPE, ERR_INVALID_ARGUMENT, NOT_VALID } from "./core.js";
 
 export { apiTypes, formSpec, validate, validateField, isApiTypeId } from "./core.js";
 export { ConnectionForm } from "./form.js";
@@ -27,7 +27,7 @@ export function validateSubmission(body) {
   } catch {
     json = undefined; // a cycle or a BigInt: not a JSON body
   }
-  if (typeof json !== "string" || json[0] !== "{") throw usage(L.ERR_INVALID_ARGUMENT);
+  if (typeof json !== "string" || json[0] !== "{") throw usage(ERR_INVALID_ARGUMENT);
   return JSON.parse(text(w.bc_validate_submission(putText(json))));
 }
 
@@ -35,9 +35,9 @@ export function validateSubmission(body) {
 export function normalize(settings) {
   const w = need();
   begin();
-  if (!pushSettings(settings)) throw usage(L.ERR_INVALID_ARGUMENT);
+  if (!pushSettings(settings)) throw usage(ERR_INVALID_ARGUMENT);
   const n = w.bc_normalize(put());
-  return n === L.NOT_VALID ? null : JSON.parse(text(n));
+  return n === NOT_VALID ? null : JSON.parse(text(n));
 }
 
 /** JSON Schema (2020-12) of the settings: every API type (discriminated by `apiType`), or one. */
@@ -45,7 +45,7 @@ export function jsonSchema(apiType) {
   const w = need();
   if (apiType === undefined) return JSON.parse(text(w.bc_json_schema(0xffffffff)));
   const i = typeof apiType === "string" ? API.get(apiType) : undefined;
-  if (i === undefined) throw usage(typeof apiType === "string" ? L.ERR_UNKNOWN_API_TYPE : L.ERR_INVALID_ARGUMENT);
+  if (i === undefined) throw usage(typeof apiType === "string" ? ERR_UNKNOWN_API_TYPE : ERR_INVALID_ARGUMENT);
   return JSON.parse(text(w.bc_json_schema(i)));
 }
 
@@ -53,9 +53,9 @@ export function jsonSchema(apiType) {
 export function httpSettings(apiType, environment) {
   const w = need();
   const i = typeof apiType === "string" ? API.get(apiType) : undefined;
-  if (i === undefined) throw usage(typeof apiType === "string" ? L.ERR_UNKNOWN_API_TYPE : L.ERR_INVALID_ARGUMENT);
+  if (i === undefined) throw usage(typeof apiType === "string" ? ERR_UNKNOWN_API_TYPE : ERR_INVALID_ARGUMENT);
   const envs = formSpec(apiType).fields.find((f) => f.id === "environment").options.map((o) => o.value);
   const e = envs.indexOf(environment);
-  if (e < 0) throw usage(L.ERR_INVALID_ARGUMENT);
+  if (e < 0) throw usage(ERR_INVALID_ARGUMENT);
   return JSON.parse(text(w.bc_http_settings(i, e)));
 }

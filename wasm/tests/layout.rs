@@ -9,13 +9,11 @@ use billcom_connection::validate::{self, Entry, Value};
 use billcom_connection_wasm::io::{self, *};
 use billcom_connection_wasm::{templates, texts, State};
 
-/// `NAME: value` pairs of `export const L = { ... }` in wasm/js/core.js.
+/// `NAME = value` of every one-line `export const NAME = value;` in wasm/js/core.js.
 fn js_constants() -> Vec<(String, String)> {
     let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/js/core.js")).unwrap();
-    let start = src.find("export const L = {").expect("core.js declares L") + "export const L = {".len();
-    let body = &src[start..start + src[start..].find("\n};").unwrap()];
-    body.lines()
-        .filter_map(|l| l.trim().trim_end_matches(',').split_once(": "))
+    src.lines()
+        .filter_map(|l| l.strip_prefix("export const ")?.strip_suffix(';')?.split_once(" = "))
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect()
 }
