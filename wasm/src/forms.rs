@@ -169,20 +169,13 @@ impl Forms {
     }
 
     /// The request body's bytes in the block (their count; the wrapper copies them
-    /// out and zeroes the block at once), or `PAYLOAD_INVALID` with the findings.
+    /// out and zeroes the block at once), or `PAYLOAD_INVALID` when some finding is
+    /// an error (the wrapper then asks `validate` for the report).
     pub fn payload(s: &mut State, h: u32) -> i32 {
         let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
-        if form.findings().any(Finding::is_error) {
-            s.found.clear();
-            s.found.extend(form.findings());
-            return match io::write_findings(&mut s.io, false, &s.found, &[]) {
-                n if n < 0 => n,
-                _ => PAYLOAD_INVALID,
-            };
-        }
         match form.body() {
             Some(body) => s.io.put_text(&body), // `body` zeroizes when dropped
-            None => ERR_INVALID_ARGUMENT,       // not reached: the findings said valid
+            None => PAYLOAD_INVALID,
         }
     }
 

@@ -56,7 +56,7 @@ pub const ERR_UNKNOWN_API_TYPE: i32 = -1;
 pub const ERR_UNKNOWN_FIELD: i32 = -2;
 pub const ERR_INVALID_ARGUMENT: i32 = -3;
 pub const ERR_FORM_FREED: i32 = -4;
-/// `payload`: the settings are invalid; the findings are in the block.
+/// `payload`: the settings are invalid (`validate` gives their report).
 pub const PAYLOAD_INVALID: i32 = -16;
 /// `normalize`: the settings are not valid (nothing to normalize).
 pub const NOT_VALID: i32 = -17;
