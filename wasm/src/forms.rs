@@ -65,7 +65,7 @@ impl Forms {
     pub fn edit(s: &mut State, at: u32) -> i32 {
         let mut id = None;
         let mut values = [ValueRef::Missing; io::MAX_FIELDS];
-        let read = io::each_entry(&s.io, at, |_, key, value| match key {
+        let read = io::each_entry(&s.io, at, &mut |_, key, value| match key {
             io::Key::Field(f) => {
                 if let Some(slot) = values.get_mut(f) {
                     *slot = value;

@@ -293,7 +293,7 @@ pub enum Key<'a> {
 /// block is not well formed).
 pub fn first_value(io: &Io, at: u32) -> Option<ValueRef<'_>> {
     let mut first = None;
-    each_entry(io, at, |i, _, value| {
+    each_entry(io, at, &mut |i, _, value| {
         if i == 0 {
             first = Some(value);
         }
@@ -306,7 +306,11 @@ pub fn first_value(io: &Io, at: u32) -> Option<ValueRef<'_>> {
 /// is not well formed (a bug in the wrapper, never the caller's input); `each` may
 /// then have seen the entries before the fault, and the caller discards what it
 /// gathered. The caller zeroes the block with [`input_end`] when done.
-pub fn each_entry<'a>(io: &'a Io, at: u32, mut each: impl FnMut(u32, Key<'a>, ValueRef<'a>)) -> Option<()> {
+///
+/// `each` is a `dyn` closure so that the loop exists once in the module rather
+/// than once per caller (measured: 324 B brotli in the full module, 172 B in the
+/// validate one, for one indirect call per entry).
+pub fn each_entry<'a>(io: &'a Io, at: u32, each: &mut dyn FnMut(u32, Key<'a>, ValueRef<'a>)) -> Option<()> {
     let at = at as usize;
     if at % 4 != 0 {
         return None;
@@ -395,7 +399,7 @@ pub struct Input {
 pub fn read(io: &mut Io, at: u32) -> Option<Input> {
     let mut entries = Vec::new();
     let mut id = None;
-    let ok = each_entry(io, at, |_, key, value| {
+    let ok = each_entry(io, at, &mut |_, key, value| {
         let value = owned(value);
         let key = match key {
             Key::Field(i) => field_id_at(i as u32).to_owned(),

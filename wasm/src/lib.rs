@@ -107,7 +107,7 @@ impl State {
         let mut extra = Vec::new();
         // Each field's value by table index (the last of duplicated keys wins).
         let mut values = [ValueRef::Missing; io::MAX_FIELDS];
-        let ok = io::each_entry(&self.io, at, |i, key, value| match key {
+        let ok = io::each_entry(&self.io, at, &mut |i, key, value| match key {
             io::Key::Field(f) => {
                 if let Some(slot) = values.get_mut(f) {
                     *slot = value;
