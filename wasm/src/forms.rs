@@ -44,6 +44,8 @@ impl Forms {
         ((u32::from(entry.0) << 16) | (slot as u32 + 1)) as i32
     }
 
+    // Not inlined: every form export calls it (measured: 70 B brotli).
+    #[inline(never)]
     fn get(&mut self, h: u32) -> Option<&mut FormState> {
         let slot = (h & 0xFFFF).checked_sub(1)? as usize;
         match self.slots.get_mut(slot)? {
