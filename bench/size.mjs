@@ -13,9 +13,10 @@ export const ENTRIES = {
 };
 /** The goals (issue 9), brotli -q 11 bytes, each file compressed on its own. */
 export const GOALS = { "billcom-connection": 15360, "billcom-connection/validate": 12288 };
-/** What CI gates on until the goals are met: a ratchet just above what ships
- *  today (lower it as the modules shrink; never raise it without a reason). */
-export const RATCHET = { "billcom-connection": 19700, "billcom-connection/validate": 13450 };
+/** What CI gates on: a ratchet just above what ships today (lower it as the
+ *  modules shrink; never raise it without a reason). The validate entry's is
+ *  below its goal (met); the full entry's is still above its goal. */
+export const RATCHET = { "billcom-connection": 16450, "billcom-connection/validate": 10800 };
 
 export function sizes(buf) {
   return {
