@@ -92,8 +92,6 @@ mod form_exports {
         bc_form_set => set(field, at);
         bc_form_set_api_type => set_api_type(api);
         bc_form_api_type => api_type();
-        bc_form_mode => mode();
-        bc_form_id => id();
         bc_form_values => values();
         bc_form_secrets_filled => secrets_filled();
         bc_form_validate => validate();

@@ -7,7 +7,7 @@
 use crate::io::{self, ERR_FORM_FREED, ERR_INVALID_ARGUMENT, PAYLOAD_INVALID};
 use crate::prelude::*;
 use crate::State;
-use billcom_connection::form::{FormState, Mode};
+use billcom_connection::form::FormState;
 use billcom_connection::json;
 use billcom_connection::spec::{API_TYPES, FIELDS};
 use billcom_connection::validate::{Finding, UsageError, Value, ValueRef};
@@ -127,21 +127,6 @@ impl Forms {
         let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
         let id = form.api_type().id;
         API_TYPES.iter().position(|t| t.id == id).map_or(ERR_INVALID_ARGUMENT, |i| i as i32)
-    }
-
-    /// 0 in create mode, 1 in edit mode.
-    pub fn mode(s: &mut State, h: u32) -> i32 {
-        let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
-        i32::from(matches!(form.mode(), Mode::Edit { .. }))
-    }
-
-    /// The id text in the block (its length), or -1 in create mode.
-    pub fn id(s: &mut State, h: u32) -> i32 {
-        let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
-        match form.mode().clone() {
-            Mode::Edit { id } => s.io.put_text(&id),
-            Mode::Create => -1,
-        }
     }
 
     pub fn values(s: &mut State, h: u32) -> i32 {
