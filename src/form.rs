@@ -252,6 +252,16 @@ impl FormState {
             .collect()
     }
 
+    /// [`Self::secrets_filled`] as bits: bit `i` set when row `i` of [`FIELDS`]
+    /// holds a secret value (whatever the API type; the bindings pick the current
+    /// type's secret fields from its form spec).
+    pub fn filled_secret_rows(&self) -> u32 {
+        (0..).zip(&self.slots).fold(0, |bits, (i, slot)| match slot {
+            Slot::Secret(s) if !s.is_empty() && i < 32 => bits | 1 << i,
+            _ => bits,
+        })
+    }
+
     /// Zeroizes and forgets every secret (of every API type).
     pub fn clear_secrets(&mut self) {
         for slot in &mut self.slots {
@@ -430,6 +440,24 @@ mod tests {
         for (i, f) in FIELDS.iter().enumerate() {
             assert_eq!(index(f), i);
         }
+    }
+
+    #[test]
+    fn filled_secret_rows_are_secrets_filled_as_bits() {
+        let mut f = filled("ap-ar-v3");
+        let bits = |f: &FormState| {
+            let rows: Vec<_> =
+                FIELDS.iter().enumerate().filter(|(i, _)| f.filled_secret_rows() >> i & 1 == 1).collect();
+            rows.into_iter().map(|(_, x)| x.id).collect::<Vec<_>>()
+        };
+        assert_eq!(bits(&f), ["password", "devKey"]);
+        f.set("devKey", Value::Text(String::new())).unwrap();
+        assert_eq!(bits(&f), ["password"]);
+        f.set_api_type("spend-expense").unwrap();
+        f.set("apiToken", Value::Text("t".into())).unwrap();
+        assert_eq!(bits(&f), ["password", "apiToken"], "every type's secrets");
+        f.clear_secrets();
+        assert_eq!(f.filled_secret_rows(), 0);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 // carries them to the backend: the body leaves WASM once, as bytes copied out of
 // its memory, is handed to `fetch` (which copies a BufferSource body at once) and
 // is zeroed right after, so no JS string ever holds a secret.
-import { KEY_ID, ERR_INVALID_ARGUMENT, ERR_FORM_FREED, PAYLOAD_INVALID, NONE, API, FIELD, cat, need, usage, text, takeBytes, items, report, begin, discard, pushSettings, pushValue, put, putValue } from "./core.js";
+import { KEY_ID, ERR_INVALID_ARGUMENT, ERR_FORM_FREED, PAYLOAD_INVALID, NONE, API, FIELD, cat, need, usage, text, takeBytes, items, report, begin, discard, pushSettings, pushValue, put, putValue, formSpec } from "./core.js";
 
 /** The default time a request may take before it is abandoned. */
 const DEFAULT_TIMEOUT_MS = 15000;
@@ -195,7 +195,11 @@ export class ConnectionForm {
 
   /** For each secret field of the current API type, whether it holds a value. */
   secretsFilled() {
-    return JSON.parse(text(this.#handle().bc_form_secrets_filled(this.#h)));
+    const bits = this.#handle().bc_form_secrets_filled(this.#h);
+    if (bits < 0) throw usage(bits);
+    const out = {};
+    for (const f of formSpec(this.apiType).fields) if (f.secret) out[f.id] = ((bits >> FIELD.get(f.id)) & 1) === 1;
+    return out;
   }
 
   /** The same report as `validate()` for the form's current settings. */
@@ -290,9 +294,8 @@ export class ConnectionForm {
 
   /** After a 2xx save: secrets zeroized, and the form now edits the saved record. */
   #saved(id) {
-    const w = need();
     if (typeof id === "string") this.#id = id;
-    w.bc_form_saved(this.#h, putValue(id));
+    need().bc_form_clear_secrets(this.#h);
   }
 }
 

@@ -97,7 +97,6 @@ mod form_exports {
         bc_form_validate => validate();
         bc_form_clear_secrets => clear_secrets();
         bc_form_payload => payload();
-        bc_form_saved => saved(at);
     }
 }
 
