@@ -151,7 +151,7 @@ impl Forms {
     pub fn validate(s: &mut State, h: u32) -> i32 {
         let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
         s.found.clear();
-        s.found.extend(form.findings());
+        form.findings_into(&mut s.found);
         let valid = !s.found.iter().any(Finding::is_error);
         io::write_findings(&mut s.io, valid, &s.found, &[])
     }
