@@ -244,13 +244,13 @@ impl FormState {
 
     /// The non-secret text values of the current API type's fields, as typed.
     pub fn values(&self) -> Vec<(&'static str, &str)> {
-        self.api_type
-            .fields()
-            .filter_map(|f| match self.slot(f) {
-                Slot::Plain(Value::Text(t)) => Some((f.id, t.as_str())),
-                _ => None,
-            })
-            .collect()
+        let mut out = Vec::with_capacity(MAX_FIELDS);
+        for f in self.api_type.fields() {
+            if let Slot::Plain(Value::Text(t)) = self.slot(f) {
+                out.push((f.id, t.as_str()));
+            }
+        }
+        out
     }
 
     /// For each secret field of the current API type, whether it holds a value.
