@@ -16,7 +16,7 @@ export const GOALS = { "billcom-connection": 15360, "billcom-connection/validate
 /** What CI gates on: a ratchet just above what ships today (lower it as the
  *  modules shrink; never raise it without a reason). The validate entry's is
  *  below its goal (met); the full entry's is still above its goal. */
-export const RATCHET = { "billcom-connection": 16450, "billcom-connection/validate": 10800 };
+export const RATCHET = { "billcom-connection": 15750, "billcom-connection/validate": 10800 };
 
 export function sizes(buf) {
   return {
