@@ -109,7 +109,7 @@ impl FormState {
         .ok_or(UsageError::UnknownApiType)?;
         let mut form = FormState::empty(Mode::Edit { id: id.to_owned() }, api);
         for f in api.fields().filter(|f| !f.secret) {
-            form.put(f, owned(saved(f)));
+            form.put(f, saved(f).to_value());
         }
         form.refresh_all();
         Ok(form)
@@ -316,16 +316,6 @@ impl FormState {
             bucket.push((f.id, validate::normalize(f, raw)));
         }
         Some(wire::write_parts(&top, &settings, &secrets))
-    }
-}
-
-/// A borrowed value, owned (to be kept in a slot).
-fn owned(v: ValueRef<'_>) -> Value {
-    match v {
-        ValueRef::Text(t) => Value::Text(t.to_owned()),
-        ValueRef::Missing => Value::Missing,
-        ValueRef::NotText(k) => Value::NotText(k),
-        ValueRef::InvalidUnicode => Value::InvalidUnicode,
     }
 }
 

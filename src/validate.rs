@@ -106,6 +106,18 @@ pub enum ValueRef<'a> {
     InvalidUnicode,
 }
 
+impl ValueRef<'_> {
+    /// The value, owned (copies the text).
+    pub fn to_value(self) -> Value {
+        match self {
+            ValueRef::Text(t) => Value::Text(t.to_owned()),
+            ValueRef::Missing => Value::Missing,
+            ValueRef::NotText(k) => Value::NotText(k),
+            ValueRef::InvalidUnicode => Value::InvalidUnicode,
+        }
+    }
+}
+
 impl Value {
     /// The value, borrowed.
     pub fn as_ref(&self) -> ValueRef<'_> {

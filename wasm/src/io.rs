@@ -402,7 +402,7 @@ pub fn read(io: &mut Io, at: u32) -> Option<Input> {
     let mut entries = Vec::new();
     let mut id = None;
     let ok = each_entry(io, at, &mut |_, key, value| {
-        let value = owned(value);
+        let value = value.to_value();
         let key = match key {
             Key::Field(i) => field_id_at(i as u32).to_owned(),
             Key::Text(k) => k.to_owned(),
@@ -425,18 +425,9 @@ pub fn read(io: &mut Io, at: u32) -> Option<Input> {
 /// One value (the block's first entry), owned, as `form.set` takes it; the block
 /// is zeroed.
 pub fn read_value(io: &mut Io, at: u32) -> Option<Value> {
-    let value = first_value(io, at).map(owned);
+    let value = first_value(io, at).map(ValueRef::to_value);
     io.zero(input_end(io, at));
     value
-}
-
-fn owned(v: ValueRef<'_>) -> Value {
-    match v {
-        ValueRef::Text(t) => Value::Text(t.to_owned()),
-        ValueRef::Missing => Value::Missing,
-        ValueRef::NotText(k) => Value::NotText(k),
-        ValueRef::InvalidUnicode => Value::InvalidUnicode,
-    }
 }
 
 /// Writes the findings: the table's as template numbers, then the `extra` items
