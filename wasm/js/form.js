@@ -3,7 +3,7 @@
 // carries them to the backend: the body leaves WASM once, as bytes copied out of
 // its memory, is handed to `fetch` (which copies a BufferSource body at once) and
 // is zeroed right after, so no JS string ever holds a secret.
-import { KEY_ID, ERR_INVALID_ARGUMENT, ERR_FORM_FREED, PAYLOAD_INVALID, NONE, API, FIELD, cat, need, usage, text, takeBytes, items, report, begin, discard, pushSettings, pushValue, put, putValue, formSpec } from "./core.js";
+import { KEY_ID, ERR_INVALID_ARGUMENT, ERR_UNKNOWN_API_TYPE, ERR_FORM_FREED, PAYLOAD_INVALID, NONE, API, FIELD, cat, need, usage, text, takeBytes, items, report, begin, discard, pushSettings, pushValue, put, putValue, formSpec } from "./core.js";
 
 /** The default time a request may take before it is abandoned. */
 const DEFAULT_TIMEOUT_MS = 15000;
@@ -165,7 +165,9 @@ export class ConnectionForm {
   setApiType(apiType) {
     const w = this.#handle();
     if (typeof apiType !== "string") throw usage(ERR_INVALID_ARGUMENT);
-    const r = w.bc_form_set_api_type(this.#h, API.get(apiType) ?? NONE);
+    if (!API.has(apiType)) throw usage(ERR_UNKNOWN_API_TYPE);
+    // Setting the apiType field to a known id is the switch (one export fewer).
+    const r = w.bc_form_set(this.#h, FIELD.get("apiType"), putValue(apiType));
     if (r < 0) throw usage(r);
   }
 

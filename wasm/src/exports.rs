@@ -90,7 +90,6 @@ mod form_exports {
     form_export! {
         bc_form_free => free();
         bc_form_set => set(field, at);
-        bc_form_set_api_type => set_api_type(api);
         bc_form_api_type => api_type();
         bc_form_values => values();
         bc_form_secrets_filled => secrets_filled();

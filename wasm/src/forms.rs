@@ -117,14 +117,6 @@ impl Forms {
         }
     }
 
-    pub fn set_api_type(s: &mut State, h: u32, api: u32) -> i32 {
-        let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
-        match form.set_api_type(io::api_type_at(api).map_or("", |t| t.id)) {
-            Ok(()) => 0,
-            Err(e) => io::usage(e),
-        }
-    }
-
     /// The index of the form's API type in `API_TYPES`.
     pub fn api_type(s: &mut State, h: u32) -> i32 {
         let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
