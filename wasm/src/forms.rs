@@ -12,7 +12,7 @@ use crate::prelude::*;
 use crate::State;
 use billcom_connection::form::FormState;
 use billcom_connection::json;
-use billcom_connection::spec::{API_TYPES, FIELDS};
+use billcom_connection::spec::FIELDS;
 use billcom_connection::validate::{Finding, UsageError, ValueRef};
 
 const MAX_FORMS: usize = 0xFFFF;
@@ -120,8 +120,8 @@ impl Forms {
     /// The index of the form's API type in `API_TYPES`.
     pub fn api_type(s: &mut State, h: u32) -> i32 {
         let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
-        let id = form.api_type().id;
-        API_TYPES.iter().position(|t| t.id == id).map_or(ERR_INVALID_ARGUMENT, |i| i as i32)
+        // `API_TYPES` lists the variants in declaration order (spec.rs's macro).
+        *form.api_type() as i32
     }
 
     pub fn values(s: &mut State, h: u32) -> i32 {

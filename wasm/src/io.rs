@@ -487,6 +487,14 @@ pub fn write_findings(io: &mut Io, valid: bool, found: &[Finding], extra: &[Extr
     n as i32
 }
 
+/// Row `field` of `FIELDS` when API type `api` shows it (both table indices, as
+/// JS sends them), else the usage error; no id is compared.
+pub fn field_of(api: u32, field: u32) -> Result<&'static Field, UsageError> {
+    let t = api_type_at(api).ok_or(UsageError::UnknownApiType)?;
+    let shown = t.field_list().indices().iter().any(|&i| u32::from(i) == field);
+    FIELDS.get(field as usize).filter(|_| shown).ok_or(UsageError::UnknownField)
+}
+
 /// The API type at a table index (`u32::MAX`: a name that is not an id).
 pub fn api_type_at(i: u32) -> Option<&'static spec::ApiType> {
     API_TYPES.get(i as usize)

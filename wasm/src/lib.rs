@@ -130,10 +130,7 @@ impl State {
     /// `validateField(apiType, fieldId, value)`: the value in the block.
     pub fn validate_field(&mut self, api: u32, field: u32, at: u32) -> i32 {
         self.found.clear();
-        let api_id = io::api_type_at(api).map_or("", |t| t.id);
-        let field = billcom_connection::spec::api_type(api_id)
-            .ok_or(validate::UsageError::UnknownApiType)
-            .and_then(|t| validate::field_of(t, io::field_id_at(field)));
+        let field = io::field_of(api, field);
         let value = io::first_value(&self.io, at);
         let ok = value.is_some();
         if let (Some(v), Ok(f)) = (value, &field) {

@@ -313,3 +313,20 @@ fn build_time_texts_are_the_writers_output() {
         serde_json::from_str::<serde_json::Value>(text).expect(text);
     }
 }
+
+/// The bindings name API types and fields by table index: the enum's order is the
+/// table's, and `io::field_of` agrees with the core's lookup by id.
+#[test]
+fn indices_name_the_tables_rows() {
+    use billcom_connection::spec::API_TYPES;
+    for (i, t) in API_TYPES.iter().enumerate() {
+        assert_eq!(*t as usize, i, "{}", t.id);
+        for (j, f) in FIELDS.iter().enumerate() {
+            let by_id = validate::field_of(t, f.id).map(|g| g.id);
+            assert_eq!(io::field_of(i as u32, j as u32).map(|g| g.id), by_id, "{} {}", t.id, f.id);
+        }
+        assert_eq!(io::field_of(i as u32, FIELDS.len() as u32).map(|g| g.id), Err(validate::UsageError::UnknownField));
+        assert_eq!(io::field_of(i as u32, u32::MAX).map(|g| g.id), Err(validate::UsageError::UnknownField));
+    }
+    assert_eq!(io::field_of(API_TYPES.len() as u32, 0).map(|g| g.id), Err(validate::UsageError::UnknownApiType));
+}
