@@ -88,11 +88,15 @@ impl FormState {
 
     /// An empty form for an API type, in create mode.
     pub fn new(api_type: &str) -> Result<Self, UsageError> {
-        let api_type = spec::api_type(api_type).ok_or(UsageError::UnknownApiType)?;
+        Ok(FormState::of_type(spec::api_type(api_type).ok_or(UsageError::UnknownApiType)?))
+    }
+
+    /// [`Self::new`] for an API type already looked up.
+    pub fn of_type(api_type: &'static ApiType) -> Self {
         let mut form = FormState::empty(Mode::Create, api_type);
         form.put_type(api_type);
         form.refresh_all();
-        Ok(form)
+        form
     }
 
     /// A form for a saved connection: its non-secret values are loaded (`saved`

@@ -58,10 +58,9 @@ impl Forms {
     }
 
     pub fn create(s: &mut State, api: u32) -> i32 {
-        let id = io::api_type_at(api).map_or("", |t| t.id);
-        match FormState::new(id) {
-            Ok(form) => s.forms.insert(form),
-            Err(e) => io::usage(e),
+        match io::api_type_at(api) {
+            Some(t) => s.forms.insert(FormState::of_type(t)),
+            None => io::usage(UsageError::UnknownApiType),
         }
     }
 
