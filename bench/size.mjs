@@ -13,10 +13,9 @@ export const ENTRIES = {
 };
 /** The goals (issue 9), brotli -q 11 bytes, each file compressed on its own. */
 export const GOALS = { "billcom-connection": 15360, "billcom-connection/validate": 12288 };
-/** What CI gates on: a ratchet just above what ships today (lower it as the
- *  modules shrink; never raise it without a reason). The validate entry's is
- *  below its goal (met); the full entry's is still above its goal. */
-export const RATCHET = { "billcom-connection": 15750, "billcom-connection/validate": 10800 };
+/** What CI gates on: a ratchet just above what ships today, below each goal
+ *  (both met; lower it as the modules shrink, never raise it above a goal). */
+export const RATCHET = { "billcom-connection": 15350, "billcom-connection/validate": 10500 };
 
 export function sizes(buf) {
   return {

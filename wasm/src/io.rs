@@ -382,7 +382,9 @@ pub fn unknown_key(i: u32, key: Key<'_>) -> Option<Extra> {
             }
             k.to_owned()
         }
-        Key::Bad(k) => k.replace('\u{FFFD}', "?"),
+        // A plain char map, not `str::replace` (measured: its searcher cost 155 B
+        // brotli in the full module, 213 in the validate one).
+        Key::Bad(k) => k.chars().map(|c| if c == '\u{FFFD}' { '?' } else { c }).collect(),
         _ => return None,
     };
     let mut text = messages::shown_key(&field);
