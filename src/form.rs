@@ -45,15 +45,15 @@ impl Slot {
     }
 }
 
-/// The row of [`FIELDS`] a field is (fields are only ever handed out as
-/// references into that table).
+/// The row of [`FIELDS`] a field is ([`spec::row`]; past the end, so no slot,
+/// for a field from elsewhere).
 fn index(f: &'static Field) -> usize {
-    (f as *const Field as usize).wrapping_sub(FIELDS.as_ptr() as usize) / size_of::<Field>()
+    spec::row(f).unwrap_or(usize::MAX)
 }
 
 /// Whether `f` is one of the fields every API type shows, by row.
 fn is_common(f: &'static Field) -> bool {
-    spec::COMMON_LIST.indices().iter().any(|&i| usize::from(i) == index(f))
+    spec::COMMON_LIST.contains(index(f))
 }
 
 pub struct FormState {
@@ -184,7 +184,7 @@ impl FormState {
     /// [`Self::set_into`] for a row of [`FIELDS`] (`unknown_field` unless the
     /// current API type shows it).
     pub fn set_field(&mut self, f: &'static Field, value: Value, out: &mut Vec<Finding>) -> Result<(), UsageError> {
-        if !self.api_type.field_list().indices().iter().any(|&i| usize::from(i) == index(f)) {
+        if !self.api_type.field_list().contains(index(f)) {
             return Err(UsageError::UnknownField);
         }
         let is_type = index(f) == spec::API_TYPE_FIELD;

@@ -468,6 +468,11 @@ pub struct FieldList {
 pub const MAX_LIST: usize = 16;
 
 impl FieldList {
+    /// Whether row `row` of [`FIELDS`] is in the list.
+    pub fn contains(&self, row: usize) -> bool {
+        self.indices().iter().any(|&i| usize::from(i) == row)
+    }
+
     /// The indices, in order.
     pub fn indices(&self) -> &[u8] {
         self.at.get(..self.len).unwrap_or_default()
@@ -550,6 +555,13 @@ static FIELD_LISTS: [FieldList; 4] = {
     }
     lists
 };
+
+/// The row of [`FIELDS`] a field is (`None` for a `Field` from anywhere else):
+/// fields are handed out as references into that table, so no id is compared.
+pub fn row(f: &'static Field) -> Option<usize> {
+    let i = (f as *const Field as usize).wrapping_sub(FIELDS.as_ptr() as usize) / size_of::<Field>();
+    FIELDS.get(i).filter(|g| core::ptr::eq(*g, f)).map(|_| i)
+}
 
 /// The API type with this id.
 pub fn api_type(id: &str) -> Option<&'static ApiType> {

@@ -12,7 +12,7 @@ use crate::prelude::*;
 use crate::State;
 use billcom_connection::form::FormState;
 use billcom_connection::json;
-use billcom_connection::spec::FIELDS;
+use billcom_connection::spec::{self, FIELDS};
 use billcom_connection::validate::{Finding, UsageError, ValueRef};
 
 const MAX_FORMS: usize = 0xFFFF;
@@ -79,9 +79,9 @@ impl Forms {
             _ => {}
         });
         let made = read.map(|()| match id {
-            Some(ValueRef::Text(id)) => FormState::edit(id, |f| {
-                io::index_of(f).and_then(|i| values.get(i)).copied().unwrap_or(ValueRef::Missing)
-            }),
+            Some(ValueRef::Text(id)) => {
+                FormState::edit(id, |f| spec::row(f).and_then(|i| values.get(i)).copied().unwrap_or(ValueRef::Missing))
+            }
             _ => Err(UsageError::InvalidArgument),
         });
         s.io.zero(io::input_end(&s.io, at));

@@ -351,14 +351,8 @@ pub fn input_end(io: &Io, at: u32) -> usize {
     (at as usize).saturating_add(words.saturating_mul(4))
 }
 
-/// At most this many fields in the table (`wasm/tests/layout.rs` checks it).
-pub const MAX_FIELDS: usize = 16;
-
-/// The table index of a field of [`FIELDS`].
-pub fn index_of(f: &'static Field) -> Option<usize> {
-    let i = (f as *const Field as usize).wrapping_sub(FIELDS.as_ptr() as usize) / core::mem::size_of::<Field>();
-    FIELDS.get(i).filter(|g| core::ptr::eq(*g, f)).map(|_| i)
-}
+/// At most this many fields in the table (the form's bound; tests check it).
+pub use billcom_connection::form::MAX_FIELDS;
 
 /// An item after the table's findings: an unknown key's, in entry order.
 pub enum Extra {
@@ -493,8 +487,8 @@ pub fn write_findings(io: &mut Io, valid: bool, found: &[Finding], extra: &[Extr
 /// JS sends them), else the usage error; no id is compared.
 pub fn field_of(api: u32, field: u32) -> Result<&'static Field, UsageError> {
     let t = api_type_at(api).ok_or(UsageError::UnknownApiType)?;
-    let shown = t.field_list().indices().iter().any(|&i| u32::from(i) == field);
-    FIELDS.get(field as usize).filter(|_| shown).ok_or(UsageError::UnknownField)
+    let field = field as usize;
+    FIELDS.get(field).filter(|_| t.field_list().contains(field)).ok_or(UsageError::UnknownField)
 }
 
 /// The API type at a table index (`u32::MAX`: a name that is not an id).

@@ -10,7 +10,7 @@
 //! finding carries what the value was, and JS puts its name there.
 
 use billcom_connection::report::Code;
-use billcom_connection::spec::{Field, FIELDS};
+use billcom_connection::spec::{self, FIELDS};
 use billcom_connection::validate::{Finding, Why};
 
 pub const TEMPLATE_STRIDE: u32 = 16;
@@ -31,12 +31,6 @@ pub const KEY_MARK: &str = "{key}";
 /// What `params.received` holds in an `invalid_type` template.
 pub const RECEIVED_SLOT: &str = "";
 
-/// The row of [`FIELDS`] a field is.
-fn row(f: &'static Field) -> Option<u32> {
-    let i = (f as *const Field as usize).wrapping_sub(FIELDS.as_ptr() as usize) / core::mem::size_of::<Field>();
-    FIELDS.get(i).filter(|g| core::ptr::eq(*g, f)).map(|_| i as u32)
-}
-
 /// The template number of a finding (`None` only for a finding no rule of the
 /// tables gives, which `finding_at` also refuses).
 pub fn template_of(f: &Finding) -> Option<u32> {
@@ -50,7 +44,7 @@ pub fn template_of(f: &Finding) -> Option<u32> {
         (Code::InvalidFormat, Why::Rule(r)) => SUB_RULE + f.field.rules.iter().position(|x| *x == r)? as u32,
         _ => return None,
     };
-    (sub < TEMPLATE_STRIDE).then_some(row(f.field)? * TEMPLATE_STRIDE + sub)
+    (sub < TEMPLATE_STRIDE).then_some(spec::row(f.field)? as u32 * TEMPLATE_STRIDE + sub)
 }
 
 /// The finding template `i` stands for (`invalid_type` with [`RECEIVED_SLOT`]), or

@@ -292,7 +292,7 @@ fn template_numbers_stand_for_one_finding_each() {
 fn every_field_has_a_value_slot_and_its_index() {
     assert!(FIELDS.len() <= io::MAX_FIELDS);
     for (i, f) in FIELDS.iter().enumerate() {
-        assert_eq!(io::index_of(f), Some(i), "{}", f.id);
+        assert_eq!(billcom_connection::spec::row(f), Some(i), "{}", f.id);
     }
 }
 
