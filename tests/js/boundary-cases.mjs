@@ -108,6 +108,22 @@ export const CASES = {
     if (a.errors[0].params) a.errors[0].params.x = 1;
     const b = validate({ apiType: "partner" });
     check(b.errors[0].message !== "mutated", "message");
+    // Every params shape (min, max, rule, rule + prefix, allowed, received): no
+    // item shares an object with a template or another report.
+    const shapes = { name: "x".repeat(101), apiType: "ap-ar-v2", environment: "prod", organizationId: "009abc",
+      username: 7, password: "pass\u0000word", devKey: "a b" };
+    const first = validate(shapes);
+    const want = JSON.stringify(first);
+    const kinds = new Set(first.errors.flatMap((e) => Object.keys(e.params ?? {})));
+    for (const k of ["min", "max", "rule", "prefix", "received"]) check(kinds.has(k), `a ${k} param`);
+    for (const e of first.errors) {
+      e.field = "mutated";
+      for (const k of Object.keys(e.params ?? {})) e.params[k] = "mutated";
+    }
+    const opt = validate({ environment: "prod" }).errors.find((e) => e.code === "invalid_option");
+    opt.params.allowed.push("mutated");
+    check(JSON.stringify(validate(shapes)) === want, "params untouched");
+    check(!validate({ environment: "prod" }).errors.find((e) => e.code === "invalid_option").params.allowed.includes("mutated"), "allowed");
   },
   "a freed form throws form_freed": ({ ConnectionForm, validate }) => {
     if (!ConnectionForm) return; // the validate entry has no form
