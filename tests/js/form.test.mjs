@@ -278,3 +278,29 @@ test("edit-mode target URLs follow the crate's wire::target_url on every shared 
     assert.equal(targetUrl(url, id), want, `${url} ${id}`);
   }
 });
+
+test("values reach the module intact whichever way they are copied (short ASCII by a loop, the rest by encodeInto)", async () => {
+  const f = new ConnectionForm({ apiType: "ap-ar-v2" });
+  const cases = ["", "a", "x".repeat(63), "y".repeat(64), "z".repeat(65), "Ops – München", "Cards 💳", "é".repeat(64),
+    `${"a".repeat(63)}é`, "\u007f\u0001", "a\ud83d\ude00"];
+  for (const name of cases) {
+    f.set("name", name);
+    assert.equal(f.values().name, name, JSON.stringify(name));
+  }
+  // A secret's bytes too: the body carries them exactly.
+  const was = respond;
+  respond = (req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end('{"ok":true}');
+  };
+  for (const password of ["pw", "p".repeat(64), "pässwörd ✓", "🔑".repeat(3)]) {
+    for (const [k, v] of Object.entries({ name: "n", environment: "sandbox", organizationId: "00801ABCDEFGHIJKL", username: "u@example.com", devKey: "dk" })) f.set(k, v);
+    f.set("password", password);
+    requests.length = 0;
+    const r = await f.test(`${base}/test`);
+    assert.equal(r.ok, true);
+    assert.equal(JSON.parse(requests[0].body).secrets.password, password);
+  }
+  respond = was;
+  f.free();
+});

@@ -3,7 +3,7 @@
 // carries them to the backend: the body leaves WASM once, as bytes copied out of
 // its memory, is handed to `fetch` (which copies a BufferSource body at once) and
 // is zeroed right after, so no JS string ever holds a secret.
-import { KEY_ID, ERR_INVALID_ARGUMENT, ERR_UNKNOWN_API_TYPE, ERR_FORM_FREED, PAYLOAD_INVALID, NONE, API, FIELD, cat, need, usage, text, takeBytes, items, report, begin, discard, pushSettings, pushValue, put, putValue, formSpec } from "./core.js";
+import { KEY_ID, ERR_INVALID_ARGUMENT, ERR_UNKNOWN_API_TYPE, ERR_FORM_FREED, PAYLOAD_INVALID, NONE, API, FIELD, cat, need, usage, text, takeBytes, items, report, begin, pushSettings, pushValue, put, putValue, formSpec } from "./core.js";
 
 /** The default time a request may take before it is abandoned. */
 const DEFAULT_TIMEOUT_MS = 15000;
@@ -133,7 +133,7 @@ export class ConnectionForm {
     const nested = get(saved, "settings");
     const readable = pushSettings(saved, "settings") && typeof id === "string" && (nested === undefined || pushSettings(nested));
     if (!readable) {
-      discard(); // keep no reference to the caller's strings
+      begin(); // forget what was pushed: keep no reference to the caller's strings
       throw usage(ERR_INVALID_ARGUMENT);
     }
     pushValue(KEY_ID, "", id);
