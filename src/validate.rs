@@ -461,7 +461,8 @@ fn passes(rule: Rule, v: &str, class: u8) -> bool {
         Rule::Prefix(p) => v.starts_with(p),
         Rule::EmailExpected => class & C_SPACE == 0 && email_shape(v),
         Rule::NoInvisible => class & C_INVISIBLE == 0,
-        Rule::NoSurroundingWhitespace => !v.starts_with(char::is_whitespace) && !v.ends_with(char::is_whitespace),
+        // `trim`, which the check already has, rather than a second way to decode the ends.
+        Rule::NoSurroundingWhitespace => trim(v).len() == v.len(),
     }
 }
 
@@ -562,6 +563,17 @@ mod tests {
             assert_eq!(scan(&s).1 as usize, s.chars().count(), "length of {s:?}");
             for r in rules {
                 assert_eq!(passes(r, &s, scan(&s).0), passes_chars(r, &s), "{r:?} on {s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn trim_cuts_what_str_trim_cuts_for_every_char() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            for s in
+                [format!("{c}"), format!("{c}a{c}"), format!("{c}{c} \u{3000}é{c}"), format!("x{c}"), format!("{c}x")]
+            {
+                assert_eq!(trim(&s), s.trim(), "{s:?}");
             }
         }
     }
