@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import * as validateOnly from "billcom-connection/validate";
-import { ConnectionForm, initSync, validate } from "billcom-connection";
+import { ConnectionForm, initSync, validate, validateField } from "billcom-connection";
 
 const M = 1_000_000;
 const exports = initSync({ module: readFileSync(new URL("../../pkg/billcom_connection_bg.wasm", import.meta.url)) });
@@ -116,4 +116,17 @@ test("stateless validate leaves no copy of the strings it read in WASM memory", 
   const bytes = new Uint8Array(exports.memory.buffer);
   const needle = Buffer.from(secret);
   assert.equal(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(needle), -1);
+});
+
+test("form.set and validateField leave no copy of a value in WASM memory once the form is freed", () => {
+  const bytes = () => Buffer.from(exports.memory.buffer);
+  // Short ASCII (copied by the JS loop), long, and non-ASCII (copied by encodeInto).
+  for (const secret of ["Qq-Short-Secret-7", `Ll-Long-Secret-${"x".repeat(80)}`, "Üü-Secret-Ünicode-9"]) {
+    const f = new ConnectionForm({ apiType: "ap-ar-v2" });
+    f.set("password", secret);
+    validateField("ap-ar-v2", "devKey", secret);
+    assert.ok(f.secretsFilled().password);
+    f.free();
+    assert.equal(bytes().indexOf(Buffer.from(secret)), -1, secret);
+  }
 });
