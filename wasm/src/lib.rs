@@ -113,7 +113,11 @@ impl State {
                     *slot = value;
                 }
             }
-            key => extra.extend(io::unknown_key(i, key)),
+            key => {
+                if let Some(e) = io::unknown_key(i, key) {
+                    extra.push(e);
+                }
+            }
         })
         .is_some();
         if ok {
