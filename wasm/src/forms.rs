@@ -89,7 +89,7 @@ impl Forms {
             }
             _ => Err(UsageError::InvalidArgument),
         });
-        s.io.zero(io::input_end(&s.io, at));
+        s.zero_input(at);
         match made {
             Some(Ok(form)) => s.forms.insert(form),
             Some(Err(e)) => io::usage(e),
