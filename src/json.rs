@@ -305,11 +305,17 @@ pub fn flags(pairs: &[(&str, bool)]) -> String {
     w.0
 }
 
+/// The most bytes `"k":"v",` of each pair can take (every byte of `v` escaped as
+/// `\u00XX`). Not inlined into `payload`'s three uses (measured: 47 B brotli).
+#[inline(never)]
+fn size(pairs: &[(&str, &str)]) -> usize {
+    pairs.iter().map(|(k, v)| k.len() + 6 * v.len() + 8).sum()
+}
+
 /// The backend request body: the top-level pairs, then `settings` and `secrets`.
 pub fn payload(top: &[(&str, &str)], settings: &[(&str, &str)], secrets: &[(&str, &str)]) -> String {
     // Sized for the worst case (every byte escaped as \u00XX) so the buffer never
     // reallocates: a reallocation would leave a stray copy of the secrets behind.
-    let size = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| k.len() + 6 * v.len() + 8).sum::<usize>();
     let mut w = Writer(String::with_capacity(64 + size(top) + size(settings) + size(secrets)));
     w.raw("{");
     write_pairs(&mut w, top);

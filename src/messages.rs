@@ -93,9 +93,21 @@ pub fn unknown_field(key: &str) -> String {
 /// A key as [`unknown_field`] shows it: a key may hold anything, so at most 40
 /// chars (then `…`), control characters as U+FFFD.
 pub fn shown_key(key: &str) -> String {
-    let mut shown: String = key.chars().take(40).map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect();
-    if key.chars().nth(40).is_some() {
-        shown.push('…');
+    let mut shown = String::with_capacity(key.len());
+    // One `push` for every char (each inlined `push` is a UTF-8 encoder): the
+    // 41st char, if any, shows as the ellipsis and ends the key.
+    for (n, c) in key.chars().enumerate() {
+        let long = n == 40;
+        shown.push(if long {
+            '…'
+        } else if c.is_control() {
+            '\u{FFFD}'
+        } else {
+            c
+        });
+        if long {
+            break;
+        }
     }
     shown
 }
@@ -155,6 +167,25 @@ mod tests {
     fn length_messages_use_singular_for_one() {
         assert_eq!(length(Code::TooShort, "X", 1), "X must be at least 1 character.");
         assert_eq!(length(Code::TooLong, "X", 20), "X must be at most 20 characters.");
+    }
+
+    /// `shown_key` against its definition: 40 chars at most, mapped, then `…`.
+    #[test]
+    fn shown_key_is_the_first_40_chars_then_an_ellipsis() {
+        let spec = |k: &str| {
+            let mut s: String = k.chars().take(40).map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect();
+            if k.chars().count() > 40 {
+                s.push('…');
+            }
+            s
+        };
+        for unit in ["k", "é", "\n", "\u{85}", "😀", "\u{7f}"] {
+            for n in [0, 1, 39, 40, 41, 42, 100] {
+                for key in [unit.repeat(n), format!("{}x", unit.repeat(n)), format!("x{}", unit.repeat(n))] {
+                    assert_eq!(shown_key(&key), spec(&key), "{key:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -99,6 +99,13 @@ impl State {
         }
     }
 
+    /// Zeroes the input JS wrote at `at` (its strings and words).
+    // Not inlined into validate, validate_field and Forms::edit (measured: 78 B brotli full, 28 B validate).
+    #[inline(never)]
+    pub fn zero_input(&mut self, at: u32) {
+        self.io.zero(io::input_end(&self.io, at));
+    }
+
     /// `validate(settings)`: the entries in the block; the findings out.
     /// The rules run over the strings in place (nothing copied), then the input is
     /// zeroed and the findings written.
@@ -113,13 +120,17 @@ impl State {
                     *slot = value;
                 }
             }
-            key => extra.extend(io::unknown_key(i, key)),
+            key => {
+                if let Some(e) = io::unknown_key(i, key) {
+                    extra.push(e);
+                }
+            }
         })
         .is_some();
         if ok {
             validate::check_fields(|i| values.get(i).copied().unwrap_or(ValueRef::Missing), &mut self.found);
         }
-        self.io.zero(io::input_end(&self.io, at));
+        self.zero_input(at);
         if !ok {
             return ERR_INVALID_ARGUMENT;
         }
@@ -136,7 +147,7 @@ impl State {
         if let (Some(v), Ok(f)) = (value, &field) {
             validate::check(f, v, &mut self.found);
         }
-        self.io.zero(io::input_end(&self.io, at));
+        self.zero_input(at);
         if !ok {
             return ERR_INVALID_ARGUMENT;
         }
