@@ -11,7 +11,7 @@ use crate::secret::Secret;
 use crate::spec::{self, ApiType, Field, FIELDS};
 use crate::validate::{self, Finding, UsageError, Value, ValueRef};
 use crate::wire;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Create a new connection, or edit a saved one.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,7 +113,7 @@ impl FormState {
         .ok_or(UsageError::UnknownApiType)?;
         let mut form = FormState::empty(Mode::Edit { id: id.to_owned() }, api);
         for f in api.fields().filter(|f| !f.secret) {
-            form.put(f, saved(f).to_value());
+            form.put(f, saved(f));
         }
         form.refresh_all();
         Ok(form)
@@ -131,20 +131,26 @@ impl FormState {
         self.slots.get(index(f)).unwrap_or(&Slot::Empty)
     }
 
-    /// Stores a value (a secret's text in a [`Secret`]) without checking it.
-    fn put(&mut self, f: &'static Field, value: Value) {
+    /// Stores a value (a secret's text in a [`Secret`]) without checking it. Text
+    /// replacing text goes into the slot's own buffer, the old bytes zeroized first
+    /// (a bigger value then grows a buffer holding only zeros): no allocation on
+    /// most keystrokes.
+    fn put(&mut self, f: &'static Field, value: ValueRef<'_>) {
         let Some(slot) = self.slots.get_mut(index(f)) else { return };
-        let mut value = value;
-        *slot = match value {
-            Value::Missing => Slot::Empty,
-            // Moved, not copied: the emptied `value` then drops with nothing to zeroize.
-            Value::Text(ref mut s) if f.secret => Slot::Secret(Secret::new(core::mem::take(s))),
-            other => Slot::Plain(other),
-        };
+        match (slot, value) {
+            (Slot::Secret(s), ValueRef::Text(t)) => s.replace(t),
+            (Slot::Plain(Value::Text(s)), ValueRef::Text(t)) => {
+                s.zeroize();
+                s.push_str(t);
+            }
+            (slot, ValueRef::Missing) => *slot = Slot::Empty,
+            (slot, ValueRef::Text(t)) if f.secret => *slot = Slot::Secret(Secret::new(t.to_owned())),
+            (slot, value) => *slot = Slot::Plain(value.to_value()),
+        }
     }
 
     fn put_type(&mut self, t: &'static ApiType) {
-        self.put(spec::API_TYPE_ROW, Value::Text(t.id.to_owned()));
+        self.put(spec::API_TYPE_ROW, ValueRef::Text(t.id));
     }
 
     /// Whether the credentials' items count: as in `validate()`, only while
@@ -171,25 +177,30 @@ impl FormState {
     /// Setting `apiType` to a known id switches the API type (see [`Self::set_api_type`]).
     pub fn set(&mut self, field: &str, value: Value) -> Result<Vec<Issue>, UsageError> {
         let mut found = Vec::new();
-        self.set_into(field, value, &mut found)?;
+        self.set_into(field, value.as_ref(), &mut found)?;
         Ok(found.iter().map(Finding::issue).collect())
     }
 
     /// [`Self::set`], with the field's findings appended to `out` (no text built).
-    pub fn set_into(&mut self, field: &str, value: Value, out: &mut Vec<Finding>) -> Result<(), UsageError> {
+    pub fn set_into(&mut self, field: &str, value: ValueRef<'_>, out: &mut Vec<Finding>) -> Result<(), UsageError> {
         let f = validate::field_of(self.api_type, field)?;
         self.set_field(f, value, out)
     }
 
     /// [`Self::set_into`] for a row of [`FIELDS`] (`unknown_field` unless the
     /// current API type shows it).
-    pub fn set_field(&mut self, f: &'static Field, value: Value, out: &mut Vec<Finding>) -> Result<(), UsageError> {
+    pub fn set_field(
+        &mut self,
+        f: &'static Field,
+        value: ValueRef<'_>,
+        out: &mut Vec<Finding>,
+    ) -> Result<(), UsageError> {
         if !self.api_type.field_list().contains(index(f)) {
             return Err(UsageError::UnknownField);
         }
         let is_type = index(f) == spec::API_TYPE_FIELD;
         if is_type {
-            if let Value::Text(id) = &value {
+            if let ValueRef::Text(id) = value {
                 if let Some(t) = spec::api_type(id) {
                     self.switch(t);
                     return Ok(());
@@ -197,7 +208,7 @@ impl FormState {
             }
         }
         let start = out.len();
-        validate::check(f, value.as_ref(), out);
+        validate::check(f, value, out);
         self.put(f, value);
         if is_type {
             // Not a known id (else it switched above): credentials stop counting.

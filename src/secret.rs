@@ -25,6 +25,13 @@ impl Secret {
         self.0.is_empty()
     }
 
+    /// Replaces the value in place: the old bytes are zeroized first, so when the
+    /// new one needs a bigger buffer, the one released holds only zeros.
+    pub fn replace(&mut self, value: &str) {
+        self.0.zeroize();
+        self.0.push_str(value);
+    }
+
     /// Overwrites the bytes with zeros and empties the value.
     pub fn clear(&mut self) {
         self.0.zeroize();
@@ -60,6 +67,17 @@ mod tests {
         assert_eq!(format!("{s}"), "[redacted]");
         assert_eq!(format!("{:?}", Some(&s)), "Some([redacted])");
         assert_eq!(s.expose(), "hunter2-very-secret");
+    }
+
+    #[test]
+    fn replace_puts_the_new_value_in_place() {
+        // That no byte of the old value is left is checked on WASM memory itself
+        // (tests/js/misuse.test.mjs); this crate forbids the unsafe code to look.
+        let mut s = Secret::new("old-secret-value-1234567890".into());
+        s.replace("new");
+        assert_eq!(s.expose(), "new");
+        s.replace("a longer value than the buffer held before it, so it grows");
+        assert_eq!(s.expose(), "a longer value than the buffer held before it, so it grows");
     }
 
     #[test]

@@ -130,3 +130,18 @@ test("form.set and validateField leave no copy of a value in WASM memory once th
     assert.equal(bytes().indexOf(Buffer.from(secret)), -1, secret);
   }
 });
+
+test("a value replaced in a form leaves no copy in WASM memory (the slot's buffer is zeroized first)", () => {
+  const bytes = () => Buffer.from(exports.memory.buffer);
+  const f = new ConnectionForm({ apiType: "ap-ar-v2" });
+  for (const [field, old] of [["password", "Rr-Replaced-Secret-55"], ["name", "Nn-Replaced-Name-66"]]) {
+    f.set(field, old);
+    assert.notEqual(bytes().indexOf(Buffer.from(old)), -1, "held while set");
+    f.set(field, "new");
+    assert.equal(bytes().indexOf(Buffer.from(old)), -1, `${field}: the old value lingers`);
+    f.set(field, `${old}-and-longer-than-before-${"x".repeat(40)}`); // grows the buffer
+    f.set(field, "x");
+    assert.equal(bytes().indexOf(Buffer.from(old)), -1, `${field}: a grown buffer's old bytes linger`);
+  }
+  f.free();
+});

@@ -109,14 +109,19 @@ impl Forms {
 
     /// The value in the block; the field's findings out.
     pub fn set(s: &mut State, h: u32, field: u32, at: u32) -> i32 {
-        let value = io::read_value(&mut s.io, at);
-        let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
-        let Some(value) = value else { return ERR_INVALID_ARGUMENT };
         s.found.clear();
-        let Some(f) = FIELDS.get(field as usize) else { return io::usage(UsageError::UnknownField) };
-        match form.set_field(f, value, &mut s.found) {
+        // Checked and stored from the block in place (the form copies the text into
+        // its own buffer), then the block is zeroed.
+        let set = match (s.forms.get(h), io::first_value(&s.io, at), FIELDS.get(field as usize)) {
+            (None, ..) => Err(ERR_FORM_FREED),
+            (_, None, _) => Err(ERR_INVALID_ARGUMENT),
+            (_, _, None) => Err(io::usage(UsageError::UnknownField)),
+            (Some(form), Some(value), Some(f)) => form.set_field(f, value, &mut s.found).map_err(io::usage),
+        };
+        s.zero_input(at);
+        match set {
             Ok(()) => io::write_findings(&mut s.io, true, &s.found, &[]),
-            Err(e) => io::usage(e),
+            Err(e) => e,
         }
     }
 
