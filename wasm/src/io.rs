@@ -187,24 +187,32 @@ fn utf8_len(b: &[u8], units: u32) -> Option<usize> {
             left -= 1;
             continue;
         }
-        // Width, the smallest code point of that width, UTF-16 units.
-        let (width, min, u) = match x {
-            0xC2..=0xDF => (2, 0x80, 1),
-            0xE0..=0xEF => (3, 0x800, 1),
-            0xF0..=0xF4 => (4, 0x1_0000, 2),
+        // The lead and the continuation bytes as one little-endian word (zero
+        // past the end), then per width: the continuation bytes' tags, and the
+        // code point's range (no overlong form, no surrogate, nothing past U+10FFFF).
+        let w = match b.get(i..i + 4) {
+            Some(&[x, y, z, v]) => u32::from_le_bytes([x, y, z, v]),
+            _ => b.get(i..)?.iter().rev().fold(0, |w, &y| w << 8 | u32::from(y)),
+        };
+        let c = |k: u32| (w >> (8 * k)) & 0x3F;
+        let (width, u) = match x {
+            0xC2..=0xDF if w & 0xC000 == 0x8000 => (2, 1),
+            0xE0..=0xEF if w & 0xC0_C000 == 0x80_8000 => {
+                let cp = (u32::from(x) & 0x0F) << 12 | c(1) << 6 | c(2);
+                if cp < 0x800 || (0xD800..=0xDFFF).contains(&cp) {
+                    return None;
+                }
+                (3, 1)
+            }
+            0xF0..=0xF4 if w & 0xC0C0_C000 == 0x8080_8000 => {
+                let cp = (u32::from(x) & 0x07) << 18 | c(1) << 12 | c(2) << 6 | c(3);
+                if !(0x1_0000..=0x10_FFFF).contains(&cp) {
+                    return None;
+                }
+                (4, 2)
+            }
             _ => return None,
         };
-        let mut c = u32::from(x) & (0x7F >> width);
-        for k in 1..width {
-            let y = *b.get(i + k)?;
-            if y & 0xC0 != 0x80 {
-                return None;
-            }
-            c = (c << 6) | u32::from(y & 0x3F);
-        }
-        if c < min || (0xD800..=0xDFFF).contains(&c) || c > 0x10_FFFF {
-            return None;
-        }
         left = left.checked_sub(u)?;
         i += width;
     }
