@@ -331,8 +331,14 @@ pub fn check(f: &'static Field, value: ValueRef<'_>, out: &mut Vec<Finding>) {
         ValueRef::NotText(kind) => return push(Code::InvalidType, Why::Received(kind)),
         ValueRef::InvalidUnicode => return push(Code::InvalidFormat, Why::Unicode),
     };
-    let v = normalize(f, raw);
-    if trim(v).is_empty() {
+    // One trim: the normalized value, whether it is blank, and whether the value
+    // as taken has whitespace at its ends.
+    let t = trim(raw);
+    let v = match f.normalize {
+        Normalize::None => raw,
+        Normalize::Trim => t,
+    };
+    if t.is_empty() {
         if f.required {
             push(Code::Required, Why::Code);
         }
@@ -345,7 +351,10 @@ pub fn check(f: &'static Field, value: ValueRef<'_>, out: &mut Vec<Finding>) {
         return;
     }
     // One pass classes the value (and counts its chars); every rule reads the answer.
-    let (class, len) = scan(v);
+    let (mut class, len) = scan(v);
+    if t.len() != v.len() {
+        class |= C_EDGE_SPACE;
+    }
     if f.min_len.is_some_and(|m| len < m) {
         push(Code::TooShort, Why::Code);
     }
@@ -372,6 +381,7 @@ const fn ascii_space(b: u8) -> bool {
 }
 
 /// `str::trim`, without decoding anything when neither end is whitespace or non-ASCII.
+#[inline(never)]
 pub fn trim(v: &str) -> &str {
     let b = v.as_bytes();
     match (b.first(), b.last()) {
@@ -386,6 +396,8 @@ const C_SPACE: u8 = 2;
 const C_NOT_ALNUM: u8 = 4;
 const C_NON_ASCII: u8 = 8;
 const C_INVISIBLE: u8 = 16;
+/// Whitespace at either end (set by [`check`], which has the trimmed value).
+const C_EDGE_SPACE: u8 = 32;
 
 /// The class bits of each byte: Cc controls, `char::is_whitespace`, not an ASCII
 /// letter or digit, not ASCII.
@@ -428,14 +440,18 @@ const fn plain(c: char) -> bool {
 /// The classes of every char of `v` (`C_*` bits) and its length in chars: one
 /// pass over the bytes for an ASCII value, else one over the chars.
 fn scan(v: &str) -> (u8, u32) {
-    let class = classes(v.as_bytes());
+    let b = v.as_bytes();
+    let mut class = classes(b);
     if class & C_NON_ASCII == 0 {
         return (class, u32::try_from(v.len()).unwrap_or(u32::MAX));
     }
-    let mut class = C_NON_ASCII | C_NOT_ALNUM;
+    // The ASCII chars' classes are in `class` already: only the others are looked at.
     let mut len = 0u32;
     for c in v.chars() {
         len = len.saturating_add(1);
+        if c.is_ascii() {
+            continue;
+        }
         if plain(c) {
             continue;
         }
@@ -452,7 +468,8 @@ fn scan(v: &str) -> (u8, u32) {
     (class, len)
 }
 
-/// Whether `v` passes `rule`, given `class` = `scan(v).0`.
+/// Whether `v` passes `rule`, given `class` = `scan(v).0`, with [`C_EDGE_SPACE`]
+/// when `trim(v) != v`.
 fn passes(rule: Rule, v: &str, class: u8) -> bool {
     match rule {
         Rule::NoControlChars => class & C_CONTROL == 0,
@@ -461,8 +478,7 @@ fn passes(rule: Rule, v: &str, class: u8) -> bool {
         Rule::Prefix(p) => v.starts_with(p),
         Rule::EmailExpected => class & C_SPACE == 0 && email_shape(v),
         Rule::NoInvisible => class & C_INVISIBLE == 0,
-        // `trim`, which the check already has, rather than a second way to decode the ends.
-        Rule::NoSurroundingWhitespace => trim(v).len() == v.len(),
+        Rule::NoSurroundingWhitespace => class & C_EDGE_SPACE == 0,
     }
 }
 
@@ -541,8 +557,24 @@ mod tests {
             out.extend([c.to_string(), format!("{c}x"), format!("x{c}"), format!("x{c}y"), format!("a@{c}.b")]);
         }
         out.extend(
-            ["é", " é ", "\u{0085}x", "x\u{00A0}", "\u{200B}", "\u{3000}", "a\u{202E}b", "x\u{1}é", "é@b.c", "é @b.c"]
-                .map(String::from),
+            [
+                "é",
+                " é ",
+                "\u{0085}x",
+                "x\u{00A0}",
+                "\u{200B}",
+                "\u{3000}",
+                "a\u{202E}b",
+                "x\u{1}é",
+                "é@b.c",
+                "é @b.c",
+                "é\u{7F}",
+                "😀😀😀x\u{1}",
+                "🔑🔑 🔑",
+                "a😀😀\u{200B}😀😀",
+                "😀😀😀😀\u{E0001}",
+            ]
+            .map(String::from),
         );
         out
     }
@@ -561,8 +593,9 @@ mod tests {
         for s in samples() {
             assert_eq!(trim(&s), s.trim(), "trim {s:?}");
             assert_eq!(scan(&s).1 as usize, s.chars().count(), "length of {s:?}");
+            let class = scan(&s).0 | if trim(&s) == s { 0 } else { C_EDGE_SPACE };
             for r in rules {
-                assert_eq!(passes(r, &s, scan(&s).0), passes_chars(r, &s), "{r:?} on {s:?}");
+                assert_eq!(passes(r, &s, class), passes_chars(r, &s), "{r:?} on {s:?}");
             }
         }
     }
