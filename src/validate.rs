@@ -390,21 +390,18 @@ pub fn trim(v: &str) -> &str {
     }
 }
 
-/// Byte classes, OR-ed over a value by [`classes`].
+/// Char classes, found over a value by [`scan`].
 const C_CONTROL: u8 = 1;
 const C_SPACE: u8 = 2;
-const C_NOT_ALNUM: u8 = 4;
-const C_NON_ASCII: u8 = 8;
 const C_INVISIBLE: u8 = 16;
 /// Whitespace at either end (set by [`check`], which has the trimmed value).
 const C_EDGE_SPACE: u8 = 32;
 
-/// The class bits of each byte: Cc controls, `char::is_whitespace`, not an ASCII
-/// letter or digit, not ASCII.
-static CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
+/// The class bits of each ASCII byte: Cc controls, `char::is_whitespace`.
+static CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
     let mut b = 0;
-    while b < 256 {
+    while b < 128 {
         let c = b as u8;
         let mut k = 0;
         if c < 0x20 || c == 0x7F {
@@ -413,22 +410,11 @@ static CLASS: [u8; 256] = {
         if ascii_space(c) {
             k |= C_SPACE;
         }
-        if !c.is_ascii_alphanumeric() {
-            k |= C_NOT_ALNUM;
-        }
-        if c >= 0x80 {
-            k |= C_NON_ASCII;
-        }
         t[b] = k;
         b += 1;
     }
     t
 };
-
-/// The class bits found anywhere in `b`.
-fn classes(b: &[u8]) -> u8 {
-    b.iter().fold(0, |m, &c| m | CLASS[c as usize])
-}
 
 /// Whether a non-ASCII char is surely none of control, whitespace or invisible
 /// format: those are all below U+3001 or in a few ranges above it (a test checks
@@ -437,21 +423,40 @@ const fn plain(c: char) -> bool {
     matches!(c as u32, 0x3001..=0xFEFE | 0xFFFC..=0x110BC | 0x1D17B..=0xE0000)
 }
 
-/// The classes of every char of `v` (`C_*` bits) and its length in chars: one
-/// pass over the bytes for an ASCII value, else one over the chars.
+/// The classes of every char of `v` (`C_*` bits) and its length in chars: four
+/// bytes a step while they are printable ASCII other than the space (no class at
+/// all: most keys, tokens and addresses are nothing else), then a char at a time:
+/// ASCII by the table, emoji skipped undecoded, the others decoded.
 fn scan(v: &str) -> (u8, u32) {
     let b = v.as_bytes();
-    let mut class = classes(b);
-    if class & C_NON_ASCII == 0 {
-        return (class, u32::try_from(v.len()).unwrap_or(u32::MAX));
+    let mut i = 0;
+    while let Some(&[x0, x1, x2, x3]) = b.get(i..i + 4) {
+        let w = u32::from_le_bytes([x0, x1, x2, x3]);
+        // A byte below 0x21, or above 0x7E, sets its top bit here (a borrow or a
+        // carry may set another byte's too: then the chars are looked at instead).
+        let below = w.wrapping_sub(0x2121_2121) & !w;
+        let above = w.wrapping_add(0x0101_0101) | w;
+        if (below | above) & 0x8080_8080 != 0 {
+            break;
+        }
+        i += 4;
     }
-    // The ASCII chars' classes are in `class` already: only the others are looked at.
-    let mut len = 0u32;
-    for c in v.chars() {
+    let mut class = 0;
+    let mut len = i as u32;
+    while let Some(&x) = b.get(i) {
         len = len.saturating_add(1);
-        if c.is_ascii() {
+        if let Some(k) = CLASS.get(usize::from(x)) {
+            class |= k;
+            i += 1;
             continue;
         }
+        // Emoji (U+1F000..U+1FFFF, four bytes from F0 9F) are plain: not decoded.
+        if x == 0xF0 && b.get(i + 1) == Some(&0x9F) {
+            i += 4;
+            continue;
+        }
+        let Some(c) = v.get(i..).and_then(|s| s.chars().next()) else { break };
+        i += c.len_utf8();
         if plain(c) {
             continue;
         }
@@ -474,7 +479,7 @@ fn passes(rule: Rule, v: &str, class: u8) -> bool {
     match rule {
         Rule::NoControlChars => class & C_CONTROL == 0,
         Rule::NoWhitespace => class & C_SPACE == 0,
-        Rule::Alphanumeric => class & C_NOT_ALNUM == 0,
+        Rule::Alphanumeric => v.bytes().all(|b| b.is_ascii_alphanumeric()),
         Rule::Prefix(p) => v.starts_with(p),
         Rule::EmailExpected => class & C_SPACE == 0 && email_shape(v),
         Rule::NoInvisible => class & C_INVISIBLE == 0,
@@ -555,6 +560,13 @@ mod tests {
         for b in 0u8..0x80 {
             let c = char::from(b);
             out.extend([c.to_string(), format!("{c}x"), format!("x{c}"), format!("x{c}y"), format!("a@{c}.b")]);
+            // At each place of a value long enough for whole words, after ASCII or emoji.
+            for k in 0..10 {
+                let mut s = String::from("abcdefghi");
+                s.insert(k, c);
+                out.push(s.clone());
+                out.push(format!("😀{s}😀😀"));
+            }
         }
         out.extend(
             [
