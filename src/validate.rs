@@ -535,19 +535,20 @@ pub fn is_invisible_format(c: char) -> bool {
 /// after it (and, checked by the caller, no whitespace). Only ever a warning.
 fn email_shape(v: &str) -> bool {
     // Over bytes: `@` and `.` are ASCII, so they never match inside a UTF-8 sequence.
-    let mut parts = v.as_bytes().split(|&c| c == b'@');
-    let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
-        return false;
-    };
-    // Dotted: at least two labels, none empty (counted while splitting; `contains`
-    // would link a memchr into the module for this one warning).
-    let mut labels = 0;
-    !local.is_empty()
-        && domain.split(|&c| c == b'.').all(|label| {
-            labels += 1;
-            !label.is_empty()
-        })
-        && labels > 1
+    let b = v.as_bytes();
+    let Some(at) = b.iter().position(|&c| c == b'@') else { return false };
+    // Dotted: at least two labels, none empty (one pass: no `@`, no dot first, last
+    // or after a dot, one dot at least).
+    let mut prev = b'.';
+    let mut dots = 0;
+    for &c in b.get(at + 1..).unwrap_or_default() {
+        if c == b'@' || (c == b'.' && prev == b'.') {
+            return false;
+        }
+        dots += usize::from(c == b'.');
+        prev = c;
+    }
+    at > 0 && dots > 0 && prev != b'.'
 }
 
 #[cfg(test)]
@@ -650,6 +651,33 @@ mod tests {
         for bad in ["", "a", "a@b", "@b.c", "a@.b", "a@b.", "a@b..c", "a@@b.c", "a@b@c.d", "a@"] {
             assert!(!email_shape(bad), "{bad}");
         }
+        // Every string of up to six chars over `a`, `@`, `.` and `é`: as the split does.
+        let mut all = vec![String::new()];
+        let mut last = all.clone();
+        for _ in 0..6 {
+            last = last.iter().flat_map(|s| ['a', '@', '.', 'é'].map(|c| format!("{s}{c}"))).collect();
+            all.extend(last.iter().cloned());
+        }
+        assert_eq!(all.len(), 5461);
+        for s in all {
+            assert_eq!(email_shape(&s), email_shape_split(&s), "{s:?}");
+        }
+    }
+
+    /// The shape check as first written (split on `@`, then on `.`): the
+    /// definition the one-pass [`email_shape`] must agree with.
+    fn email_shape_split(v: &str) -> bool {
+        let mut parts = v.as_bytes().split(|&c| c == b'@');
+        let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
+            return false;
+        };
+        let mut labels = 0;
+        !local.is_empty()
+            && domain.split(|&c| c == b'.').all(|label| {
+                labels += 1;
+                !label.is_empty()
+            })
+            && labels > 1
     }
 
     #[test]
