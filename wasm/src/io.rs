@@ -153,15 +153,20 @@ impl Io {
     }
 }
 
-/// The next `units` UTF-16 code units' worth of UTF-8 at `*pos`.
-fn take<'a>(bytes: &'a [u8], pos: &mut usize, units: u32) -> Option<&'a str> {
+/// The next `units` UTF-16 code units' worth of UTF-8 at `*pos`. `*ascii`: the
+/// bytes before it are known ASCII (it only grows, by [`ascii_to`]).
+fn take<'a>(bytes: &'a [u8], pos: &mut usize, units: u32, ascii: &mut usize) -> Option<&'a str> {
     let start = *pos;
     let rest = bytes.get(start..)?;
     // Most strings are ASCII: one byte per unit, and nothing more to check.
-    if let Some(run) = rest.get(..units as usize) {
-        if run.is_ascii() {
-            *pos = start + run.len();
-            // SAFETY: ASCII bytes are valid UTF-8 (checked on the line above).
+    let end = start.checked_add(units as usize)?;
+    if end > *ascii {
+        *ascii = ascii_to(bytes, start.max(*ascii));
+    }
+    if end <= *ascii {
+        if let Some(run) = rest.get(..units as usize) {
+            *pos = end;
+            // SAFETY: ASCII bytes are valid UTF-8 (`ascii_to` checked them).
             return Some(unsafe { core::str::from_utf8_unchecked(run) });
         }
     }
@@ -171,6 +176,25 @@ fn take<'a>(bytes: &'a [u8], pos: &mut usize, units: u32) -> Option<&'a str> {
     let text = unsafe { core::str::from_utf8_unchecked(text) };
     *pos = start + len;
     Some(text)
+}
+
+/// The end of the ASCII run of `b` from `from` (`b.len()` when it runs to the end):
+/// eight bytes a step, then byte by byte in the word that is not ASCII.
+fn ascii_to(b: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while let Some(&[x0, x1, x2, x3, x4, x5, x6, x7]) = b.get(i..i + 8) {
+        if u64::from_le_bytes([x0, x1, x2, x3, x4, x5, x6, x7]) & 0x8080_8080_8080_8080 != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while let Some(x) = b.get(i) {
+        if *x >= 0x80 {
+            break;
+        }
+        i += 1;
+    }
+    i
 }
 
 /// The byte length of the first `units` UTF-16 units of the UTF-8 in `b`, checking
@@ -187,24 +211,32 @@ fn utf8_len(b: &[u8], units: u32) -> Option<usize> {
             left -= 1;
             continue;
         }
-        // Width, the smallest code point of that width, UTF-16 units.
-        let (width, min, u) = match x {
-            0xC2..=0xDF => (2, 0x80, 1),
-            0xE0..=0xEF => (3, 0x800, 1),
-            0xF0..=0xF4 => (4, 0x1_0000, 2),
+        // The lead and the continuation bytes as one little-endian word (zero
+        // past the end), then per width: the continuation bytes' tags, and the
+        // code point's range (no overlong form, no surrogate, nothing past U+10FFFF).
+        let w = match b.get(i..i + 4) {
+            Some(&[x, y, z, v]) => u32::from_le_bytes([x, y, z, v]),
+            _ => b.get(i..)?.iter().rev().fold(0, |w, &y| w << 8 | u32::from(y)),
+        };
+        let c = |k: u32| (w >> (8 * k)) & 0x3F;
+        let (width, u) = match x {
+            0xC2..=0xDF if w & 0xC000 == 0x8000 => (2, 1),
+            0xE0..=0xEF if w & 0xC0_C000 == 0x80_8000 => {
+                let cp = (u32::from(x) & 0x0F) << 12 | c(1) << 6 | c(2);
+                if cp < 0x800 || (0xD800..=0xDFFF).contains(&cp) {
+                    return None;
+                }
+                (3, 1)
+            }
+            0xF0..=0xF4 if w & 0xC0C0_C000 == 0x8080_8000 => {
+                let cp = (u32::from(x) & 0x07) << 18 | c(1) << 12 | c(2) << 6 | c(3);
+                if !(0x1_0000..=0x10_FFFF).contains(&cp) {
+                    return None;
+                }
+                (4, 2)
+            }
             _ => return None,
         };
-        let mut c = u32::from(x) & (0x7F >> width);
-        for k in 1..width {
-            let y = *b.get(i + k)?;
-            if y & 0xC0 != 0x80 {
-                return None;
-            }
-            c = (c << 6) | u32::from(y & 0x3F);
-        }
-        if c < min || (0xD800..=0xDFFF).contains(&c) || c > 0x10_FFFF {
-            return None;
-        }
         left = left.checked_sub(u)?;
         i += width;
     }
@@ -213,7 +245,48 @@ fn utf8_len(b: &[u8], units: u32) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::utf8_len;
+    use super::{take, utf8_len};
+
+    /// `take` over a run of strings answers what `utf8_len` alone answers, whatever
+    /// the ASCII run it carries from one string to the next: with the right unit
+    /// counts, counts one off, and a byte made invalid anywhere.
+    #[test]
+    fn take_agrees_with_utf8_len_across_strings() {
+        let pool = ["", "a", "abcdefg", "abcdefgh", "0123456789abcdefghi", "é", "x😀", "ü 12345678", "\u{FFFD}z", "–"];
+        let units = |s: &str| s.encode_utf16().count() as u32;
+        for (i, a) in pool.iter().enumerate() {
+            for b in &pool {
+                for c in &pool[i..] {
+                    let parts = [*a, *b, *c];
+                    let text: Vec<u8> = parts.concat().into_bytes();
+                    let mut bad = vec![text.clone()];
+                    for k in 0..text.len() {
+                        let mut t = text.clone();
+                        t[k] = 0xFF;
+                        bad.push(t);
+                    }
+                    for bytes in &bad {
+                        for shift in [0, 1, u32::MAX] {
+                            let (mut pos, mut ascii, mut want_pos) = (0, 0, 0);
+                            for p in parts {
+                                let n = units(p).wrapping_add(shift);
+                                let got = take(bytes, &mut pos, n, &mut ascii);
+                                let want = bytes.get(want_pos..).and_then(|r| utf8_len(r, n)).map(|len| {
+                                    let s = core::str::from_utf8(&bytes[want_pos..want_pos + len]).unwrap();
+                                    want_pos += len;
+                                    s
+                                });
+                                assert_eq!(got, want, "{parts:?} {bytes:x?} shift {shift}");
+                                if got.is_none() {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     /// `utf8_len` against `core::str::from_utf8` and UTF-16 lengths: whatever it
     /// answers is well formed, and a well-formed `b` is found whole.
@@ -323,16 +396,17 @@ pub fn each_entry<'a>(io: &'a Io, at: u32, each: &mut dyn FnMut(u32, Key<'a>, Va
     let words = io.words.get(base + 1..end)?;
     let bytes = io.bytes().get(..at)?;
     let mut pos = 0;
+    let mut ascii = 0;
     for (i, w) in (0..).zip(words.chunks_exact(ENTRY_WORDS)) {
         let &[key, key_units, tag, units] = w else { return None };
         let key = match key {
-            KEY_TEXT => Key::Text(take(bytes, &mut pos, key_units)?),
-            KEY_BAD => Key::Bad(take(bytes, &mut pos, key_units)?),
+            KEY_TEXT => Key::Text(take(bytes, &mut pos, key_units, &mut ascii)?),
+            KEY_BAD => Key::Bad(take(bytes, &mut pos, key_units, &mut ascii)?),
             KEY_ID => Key::Id,
             k => Key::Field(k as usize),
         };
         let value = match tag {
-            TAG_STRING => ValueRef::Text(take(bytes, &mut pos, units)?),
+            TAG_STRING => ValueRef::Text(take(bytes, &mut pos, units, &mut ascii)?),
             TAG_MISSING => ValueRef::Missing,
             TAG_BAD_UNICODE => ValueRef::InvalidUnicode,
             t => ValueRef::NotText(NOT_TEXT.get(t.checked_sub(TAG_NOT_TEXT)? as usize)?),

@@ -12,6 +12,7 @@
 use billcom_connection::report::Code;
 use billcom_connection::spec::{self, FIELDS};
 use billcom_connection::validate::{Finding, Why};
+use core::mem;
 
 pub const TEMPLATE_STRIDE: u32 = 16;
 const SUB_REQUIRED: u32 = 0;
@@ -32,7 +33,9 @@ pub const KEY_MARK: &str = "{key}";
 pub const RECEIVED_SLOT: &str = "";
 
 /// The template number of a finding (`None` only for a finding no rule of the
-/// tables gives, which `finding_at` also refuses).
+/// tables gives, which `finding_at` also refuses). A rule is found in its field's
+/// list by variant, not compared whole (no field lists a variant twice, else two
+/// findings would share a template: `wasm/tests/layout.rs` checks they never do).
 pub fn template_of(f: &Finding) -> Option<u32> {
     let sub = match (f.code, f.why) {
         (Code::Required, _) => SUB_REQUIRED,
@@ -41,7 +44,9 @@ pub fn template_of(f: &Finding) -> Option<u32> {
         (Code::InvalidOption, _) => SUB_OPTION,
         (Code::InvalidFormat, Why::Unicode) => SUB_UNICODE,
         (Code::InvalidType, Why::Received(_)) => SUB_RECEIVED,
-        (Code::InvalidFormat, Why::Rule(r)) => SUB_RULE + f.field.rules.iter().position(|x| *x == r)? as u32,
+        (Code::InvalidFormat, Why::Rule(r)) => {
+            SUB_RULE + f.field.rules.iter().position(|x| mem::discriminant(x) == mem::discriminant(&r))? as u32
+        }
         _ => return None,
     };
     (sub < TEMPLATE_STRIDE).then_some(spec::row(f.field)? as u32 * TEMPLATE_STRIDE + sub)
