@@ -498,14 +498,6 @@ pub fn read(io: &mut Io, at: u32) -> Option<Input> {
     ok.then_some(Input { entries, id })
 }
 
-/// One value (the block's first entry), owned, as `form.set` takes it; the block
-/// is zeroed.
-pub fn read_value(io: &mut Io, at: u32) -> Option<Value> {
-    let value = first_value(io, at).map(ValueRef::to_value);
-    io.zero(input_end(io, at));
-    value
-}
-
 /// Writes the findings: the table's as template numbers, then the `extra` items
 /// (unknown keys). Their count, or `ERR_INVALID_ARGUMENT` when memory cannot grow
 /// or a finding has no template number (none has: every finding the tables can
