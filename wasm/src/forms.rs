@@ -107,9 +107,9 @@ impl Forms {
         }
     }
 
-    /// The value in the block; the field's findings out.
+    /// The value in the block; the field's findings out, written from the row the
+    /// form keeps (nothing copied).
     pub fn set(s: &mut State, h: u32, field: u32, at: u32) -> i32 {
-        s.found.clear();
         // Checked and stored from the block in place (the form copies the text into
         // its own buffer), then the block is zeroed.
         let set = match (s.forms.get(h), io::first_value(&s.io, at), FIELDS.get(field as usize)) {
@@ -118,9 +118,9 @@ impl Forms {
             (_, _, None) => Err(io::usage(UsageError::UnknownField)),
             (Some(form), Some(value), Some(f)) => form.set_field(f, value, &mut s.found).map_err(io::usage),
         };
-        s.zero_input(at);
+        s.io.zero_input(at);
         match set {
-            Ok(()) => io::write_findings(&mut s.io, true, &s.found, &[]),
+            Ok(found) => io::write_findings(&mut s.io, &[found], &[]),
             Err(e) => e,
         }
     }
@@ -148,12 +148,16 @@ impl Forms {
         form.filled_secret_rows() as i32
     }
 
+    /// The findings the form keeps, written row by row (nothing copied).
     pub fn validate(s: &mut State, h: u32) -> i32 {
         let Some(form) = s.forms.get(h) else { return ERR_FORM_FREED };
-        s.found.clear();
-        form.findings_into(&mut s.found);
-        let valid = !s.found.iter().any(Finding::is_error);
-        io::write_findings(&mut s.io, valid, &s.found, &[])
+        let mut rows: [&[Finding]; io::MAX_FIELDS] = [&[]; io::MAX_FIELDS];
+        let mut n = 0;
+        for (dst, row) in rows.iter_mut().zip(form.rows()) {
+            *dst = row;
+            n += 1;
+        }
+        io::write_findings(&mut s.io, rows.get(..n).unwrap_or_default(), &[])
     }
 
     pub fn clear_secrets(s: &mut State, h: u32) -> i32 {

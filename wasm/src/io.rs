@@ -144,6 +144,14 @@ impl Io {
         i32::try_from(text.len()).unwrap_or(ERR_INVALID_ARGUMENT)
     }
 
+    /// Zeroes the input JS wrote at `at` (its strings and words).
+    // Not inlined into validate, validate_field, Forms::set and Forms::edit
+    // (measured: 78 B brotli full, 28 B validate).
+    #[inline(never)]
+    pub fn zero_input(&mut self, at: u32) {
+        self.zero(input_end(self, at));
+    }
+
     /// Zeroes the first `bytes` bytes (what a call read or wrote).
     pub fn zero(&mut self, bytes: usize) {
         let end = bytes.min(self.size());
@@ -498,13 +506,15 @@ pub fn read(io: &mut Io, at: u32) -> Option<Input> {
     ok.then_some(Input { entries, id })
 }
 
-/// Writes the findings: the table's as template numbers, then the `extra` items
-/// (unknown keys). Their count, or `ERR_INVALID_ARGUMENT` when memory cannot grow
-/// or a finding has no template number (none has: every finding the tables can
-/// give is numbered, which `wasm/tests/layout.rs` checks; refusing is only the
+/// Writes the findings: the table's (`rows`, in order) as template numbers, then
+/// the `extra` items (unknown keys); `valid` when there is no extra item and no
+/// finding is an error. Their count, or `ERR_INVALID_ARGUMENT` when memory cannot
+/// grow or a finding has no template number (none has: every finding the tables
+/// can give is numbered, which `wasm/tests/layout.rs` checks; refusing is only the
 /// answer that can never send a report with an item missing).
-pub fn write_findings(io: &mut Io, valid: bool, found: &[Finding], extra: &[Extra]) -> i32 {
-    let n = found.len() + extra.len();
+pub fn write_findings(io: &mut Io, rows: &[&[Finding]], extra: &[Extra]) -> i32 {
+    let found = rows.iter().map(|r| r.len()).sum::<usize>();
+    let n = found + extra.len();
     let head = (2 + 3 * n) * 4;
     let text_len = |e: &Extra| match e {
         Extra::Inline(t) => t.len(),
@@ -532,22 +542,29 @@ pub fn write_findings(io: &mut Io, valid: bool, found: &[Finding], extra: &[Extr
             dst.copy_from_slice(&finding);
         }
     };
-    for (i, f) in found.iter().enumerate() {
-        let w = 2 + 3 * i;
-        let words = match (template_of(f), f.why) {
-            (Some(t), Why::Received(k)) => match NOT_TEXT.iter().position(|n| *n == k) {
-                Some(r) => [FINDING_RECEIVED, t, r as u32],
-                None => return ERR_INVALID_ARGUMENT,
-            },
-            (Some(t), _) => [FINDING_TEMPLATE, t, 0],
-            (None, _) => return ERR_INVALID_ARGUMENT,
-        };
-        if let Some(dst) = io.words_mut().get_mut(w..w + 3) {
-            dst.copy_from_slice(&words);
+    let mut valid = extra.is_empty();
+    let mut w = 2;
+    // Nested loops, not `flatten` (measured: smaller and faster in the module).
+    for row in rows {
+        for f in *row {
+            valid &= !f.is_error();
+            let words = match (template_of(f), f.why) {
+                (Some(t), Why::Received(k)) => match NOT_TEXT.iter().position(|n| *n == k) {
+                    Some(r) => [FINDING_RECEIVED, t, r as u32],
+                    None => return ERR_INVALID_ARGUMENT,
+                },
+                (Some(t), _) => [FINDING_TEMPLATE, t, 0],
+                (None, _) => return ERR_INVALID_ARGUMENT,
+            };
+            if let Some(dst) = io.words_mut().get_mut(w..w + 3) {
+                dst.copy_from_slice(&words);
+            }
+            w += 3;
         }
     }
-    for (i, e) in extra.iter().enumerate() {
-        put_extra(io, 2 + 3 * (found.len() + i), e);
+    for e in extra {
+        put_extra(io, w, e);
+        w += 3;
     }
     if let Some(dst) = io.words_mut().get_mut(..2) {
         dst.copy_from_slice(&[u32::from(valid), n as u32]);
