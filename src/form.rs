@@ -66,6 +66,9 @@ pub struct FormState {
     /// current API type's fields (empty for the others), so `validate()` only reads
     /// them (no text is built until a caller asks for a [`Report`]).
     found: [Vec<Finding>; MAX_FIELDS],
+    /// [`Self::applies_to_credentials`] as of the last [`Self::refresh_all`], which
+    /// every change of `apiType` ends with: a keystroke reads it, no id compared.
+    credentials: bool,
 }
 
 impl core::fmt::Debug for FormState {
@@ -83,7 +86,13 @@ impl FormState {
     // Not inlined into `new` and `edit` both (measured: 41 B brotli).
     #[inline(never)]
     fn empty(mode: Mode, api_type: &'static ApiType) -> Self {
-        FormState { mode, api_type, slots: Default::default(), found: [const { Vec::new() }; MAX_FIELDS] }
+        FormState {
+            mode,
+            api_type,
+            slots: Default::default(),
+            found: [const { Vec::new() }; MAX_FIELDS],
+            credentials: false,
+        }
     }
 
     /// An empty form for an API type, in create mode.
@@ -164,6 +173,7 @@ impl FormState {
     fn refresh_all(&mut self) {
         self.found.iter_mut().for_each(Vec::clear);
         let credentials = self.applies_to_credentials();
+        self.credentials = credentials;
         for f in self.api_type.fields() {
             if credentials || is_common(f) {
                 if let (Some(kept), Some(slot)) = (self.found.get_mut(index(f)), self.slots.get(index(f))) {
@@ -216,7 +226,7 @@ impl FormState {
             self.refresh_all();
         } else {
             self.put(f, value);
-            let kept = is_common(f) || self.applies_to_credentials();
+            let kept = is_common(f) || self.credentials;
             let row = match self.found.get_mut(i) {
                 Some(row) if kept => row,
                 _ => spare,
@@ -533,6 +543,7 @@ mod tests {
             let v = value.map_or(Value::Missing, |s| Value::Text(s.into()));
             let _ = f.set(field, v);
             assert_eq!(f.validate(), fresh(&f), "after {field}={value:?}");
+            assert_eq!(f.credentials, f.applies_to_credentials(), "after {field}={value:?}");
         }
         f.set("appKey", Value::NotText("number")).unwrap();
         assert_eq!(f.validate(), fresh(&f));
