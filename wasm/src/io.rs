@@ -208,7 +208,8 @@ fn ascii_to(b: &[u8], from: usize) -> usize {
 /// The byte length of the first `units` UTF-16 units of the UTF-8 in `b`, checking
 /// it is well formed on the way (as `core::str::from_utf8` does: no stray
 /// continuation byte, no overlong form, no surrogate, nothing past U+10FFFF); `None`
-/// otherwise, or when `units` ends inside a char. One pass, one step a char.
+/// otherwise, or when `units` ends inside a char. One pass, one step a char (a run
+/// of four-byte chars in a loop of its own).
 fn utf8_len(b: &[u8], units: u32) -> Option<usize> {
     let mut i = 0;
     let mut left = units;
@@ -217,6 +218,19 @@ fn utf8_len(b: &[u8], units: u32) -> Option<usize> {
         if x < 0x80 {
             i += 1;
             left -= 1;
+            continue;
+        }
+        // Four-byte chars (emoji) come in runs: one tight loop over the run (a
+        // four-byte char is only ever taken here).
+        let run = i;
+        while let Some(&[x0, x1, x2, x3]) = b.get(i..i + 4) {
+            if left < 2 || !four(u32::from_le_bytes([x0, x1, x2, x3])) {
+                break;
+            }
+            i += 4;
+            left -= 2;
+        }
+        if i != run {
             continue;
         }
         // The lead and the continuation bytes as one little-endian word (zero
@@ -236,19 +250,20 @@ fn utf8_len(b: &[u8], units: u32) -> Option<usize> {
                 }
                 (3, 1)
             }
-            0xF0..=0xF4 if w & 0xC0C0_C000 == 0x8080_8000 => {
-                let cp = (u32::from(x) & 0x07) << 18 | c(1) << 12 | c(2) << 6 | c(3);
-                if !(0x1_0000..=0x10_FFFF).contains(&cp) {
-                    return None;
-                }
-                (4, 2)
-            }
             _ => return None,
         };
         left = left.checked_sub(u)?;
         i += width;
     }
     Some(i)
+}
+
+/// Whether the four bytes of `w` (little-endian) are one well-formed four-byte
+/// char: a lead of 0xF0..=0xF7, three continuation bytes, and the code point
+/// (whose bits from 12 up are the lead's three and the second byte's six) in
+/// U+10000..=U+10FFFF (so no overlong form, and no lead past 0xF4).
+fn four(w: u32) -> bool {
+    w & 0xC0C0_C0F8 == 0x8080_80F0 && (0x10..=0x10F).contains(&((w & 0x07) << 6 | (w >> 8) & 0x3F))
 }
 
 #[cfg(test)]
@@ -314,6 +329,31 @@ mod tests {
             None => {
                 for units in 0..=8 {
                     assert_ne!(utf8_len(b, units), Some(b.len()), "{b:x?} as {units} units");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn utf8_len_checks_four_byte_runs() {
+        // Runs of four-byte chars are taken by a loop of their own: pairs of them
+        // at the ends of the four-byte range and between, with every byte of the pair
+        // replaced by every value, alone and after one- and two-byte chars.
+        let quads = ['\u{10000}', '\u{1F511}', '\u{1F600}', '\u{3FFFF}', '\u{40000}', '\u{FFFFF}', '\u{10FFFF}'];
+        let mut buf = [0u8; 4];
+        for a in quads {
+            for b in quads {
+                let mut pair = a.encode_utf8(&mut buf).as_bytes().to_vec();
+                pair.extend_from_slice(b.encode_utf8(&mut buf).as_bytes());
+                for k in 0..pair.len() {
+                    for v in 0..=255u8 {
+                        let mut p = pair.clone();
+                        p[k] = v;
+                        for front in [&b""[..], b"a", "\u{e9}".as_bytes()] {
+                            agrees(&[front, &p[..]].concat());
+                            agrees(&[front, &p[..], b"z"].concat());
+                        }
+                    }
                 }
             }
         }
