@@ -162,7 +162,9 @@ impl Io {
 }
 
 /// The next `units` UTF-16 code units' worth of UTF-8 at `*pos`. `*ascii`: the
-/// bytes before it are known ASCII (it only grows, by [`ascii_to`]).
+/// bytes from `*pos` up to it are known ASCII (it only grows, by [`ascii_to`],
+/// from `*pos` or from where it stopped; the bytes before `*pos` are taken already,
+/// and `*pos` only grows, so no later string starts before it).
 fn take<'a>(bytes: &'a [u8], pos: &mut usize, units: u32, ascii: &mut usize) -> Option<&'a str> {
     let start = *pos;
     let rest = bytes.get(start..)?;
