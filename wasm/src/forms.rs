@@ -89,7 +89,7 @@ impl Forms {
             }
             _ => Err(UsageError::InvalidArgument),
         });
-        s.zero_input(at);
+        s.io.zero_input(at);
         match made {
             Some(Ok(form)) => s.forms.insert(form),
             Some(Err(e)) => io::usage(e),

@@ -99,11 +99,6 @@ impl State {
         }
     }
 
-    /// Zeroes the input JS wrote at `at` (its strings and words).
-    pub fn zero_input(&mut self, at: u32) {
-        self.io.zero_input(at);
-    }
-
     /// `validate(settings)`: the entries in the block; the findings out.
     /// The rules run over the strings in place (nothing copied), then the input is
     /// zeroed and the findings written.
@@ -128,7 +123,7 @@ impl State {
         if ok {
             validate::check_fields(|i| values.get(i).copied().unwrap_or(ValueRef::Missing), &mut self.found);
         }
-        self.zero_input(at);
+        self.io.zero_input(at);
         if !ok {
             return ERR_INVALID_ARGUMENT;
         }
@@ -144,7 +139,7 @@ impl State {
         if let (Some(v), Ok(f)) = (value, &field) {
             validate::check(f, v, &mut self.found);
         }
-        self.zero_input(at);
+        self.io.zero_input(at);
         if !ok {
             return ERR_INVALID_ARGUMENT;
         }
