@@ -299,10 +299,16 @@ export function put() {
   if (written < 0) written = encoder.encodeInto(S, block).written;
   S = ""; // keep no reference to a caller's string (it may be a secret)
   readKeys = null; // validate took them before this call
+  return putWords(written);
+}
+
+/** Writes the pushed entries' words after the `written` bytes of their strings:
+ *  the byte offset of the words. */
+function putWords(written) {
   const at = (written + 3) & ~3;
   const p = (IO + at) >> 2;
   u32[p] = N;
-  for (let i = 0; i < words; i++) u32[p + 1 + i] = W[i];
+  for (let i = 0; i < ENTRY_WORDS * N; i++) u32[p + 1 + i] = W[i];
   return at;
 }
 
@@ -315,14 +321,10 @@ export function putValue(v) {
     reserve(SHORT + 4 * (1 + ENTRY_WORDS) + 3);
     const n = ascii(v, block);
     if (n >= 0) {
-      const at = (n + 3) & ~3;
-      const p = (IO + at) >> 2;
-      u32[p] = 1;
-      u32[p + 1] = KEY_TEXT;
-      u32[p + 2] = 0;
-      u32[p + 3] = TAG_STRING;
-      u32[p + 4] = n;
-      return at;
+      begin();
+      push(KEY_TEXT, "", TAG_STRING, v);
+      S = ""; // copied already (and keep no reference to it)
+      return putWords(n);
     }
   }
   begin();
