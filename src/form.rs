@@ -11,7 +11,7 @@ use crate::secret::Secret;
 use crate::spec::{self, ApiType, Field, FIELDS};
 use crate::validate::{self, Finding, UsageError, Value, ValueRef};
 use crate::wire;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 /// Create a new connection, or edit a saved one.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -148,10 +148,7 @@ impl FormState {
         let Some(slot) = self.slots.get_mut(index(f)) else { return };
         match (slot, value) {
             (Slot::Secret(s), ValueRef::Text(t)) => s.replace(t),
-            (Slot::Plain(Value::Text(s)), ValueRef::Text(t)) => {
-                s.zeroize();
-                s.push_str(t);
-            }
+            (Slot::Plain(Value::Text(s)), ValueRef::Text(t)) => crate::secret::overwrite(s, t),
             (slot, ValueRef::Missing) => *slot = Slot::Empty,
             (slot, ValueRef::Text(t)) if f.secret => *slot = Slot::Secret(Secret::new(t.to_owned())),
             (slot, value) => *slot = Slot::Plain(value.to_value()),

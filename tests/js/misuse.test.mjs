@@ -142,6 +142,17 @@ test("a value replaced in a form leaves no copy in WASM memory (the slot's buffe
     f.set(field, `${old}-and-longer-than-before-${"x".repeat(40)}`); // grows the buffer
     f.set(field, "x");
     assert.equal(bytes().indexOf(Buffer.from(old)), -1, `${field}: a grown buffer's old bytes linger`);
+    // Long, short, then middling values in the same buffer: only the bytes in use
+    // are zeroed on each replace, so the bytes past them must be zeros already.
+    const seen = [];
+    for (const [i, n] of [90, 3, 40, 12, 70, 0, 25].entries()) {
+      const value = `${"v".repeat(n)}<${field}-${i}>`;
+      f.set(field, value);
+      seen.push(`<${field}-${i}>`);
+      for (const tag of seen.slice(0, -1)) {
+        assert.equal(bytes().indexOf(Buffer.from(tag)), -1, `${field}: ${tag} lingers after value ${i}`);
+      }
+    }
   }
   f.free();
 });
