@@ -134,14 +134,17 @@ export async function init(input, defaultUrl) {
 /** Fresh views after memory grew (a grown memory detaches the old buffer), and
  *  the block's current place (it moves when the module grows it). */
 function views() {
-  if (u8.byteLength === 0) {
+  const grew = u8.byteLength === 0;
+  if (grew) {
     u8 = new Uint8Array(memory.buffer);
     u32 = new Uint32Array(memory.buffer);
   }
   const io = u32[DESC], cap = u32[DESC + 1];
-  if (io !== IO || block.byteLength !== cap) block = u8.subarray(io, io + cap); // moved, grown or detached
-  IO = io;
-  CAP = cap;
+  if (grew || io !== IO || cap !== CAP) {
+    block = u8.subarray(io, io + cap); // moved, grown or detached
+    IO = io;
+    CAP = cap;
+  }
 }
 
 function reserve(bytes) {
