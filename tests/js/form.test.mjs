@@ -4,7 +4,7 @@ import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
-import { ConnectionForm, initSync } from "billcom-connection";
+import { ConnectionForm, initSync, validateField } from "billcom-connection";
 
 initSync({ module: readFileSync(new URL("../../pkg/billcom_connection_bg.wasm", import.meta.url)) });
 
@@ -279,13 +279,24 @@ test("edit-mode target URLs follow the crate's wire::target_url on every shared 
   }
 });
 
-test("values reach the module intact whichever way they are copied (short ASCII by a loop, the rest by encodeInto)", async () => {
+test("values reach the module intact whichever way they are copied (short ones by a loop, the rest by encodeInto)", async () => {
   const f = new ConnectionForm({ apiType: "ap-ar-v2" });
+  // Every UTF-8 width at its ends, the loop's 64-unit limit on both sides, and
+  // surrogate pairs (which the loop leaves to encodeInto).
   const cases = ["", "a", "x".repeat(63), "y".repeat(64), "z".repeat(65), "Ops – München", "Cards 💳", "é".repeat(64),
-    `${"a".repeat(63)}é`, "\u007f\u0001", "a\ud83d\ude00"];
+    `${"a".repeat(63)}é`, "\u007f\u0001", "a\ud83d\ude00", "\u0080", "\u07ff", "\u0800", "\ud7ff", "\ue000", "\ufffd",
+    "\uffff".repeat(64), "\uffff".repeat(65), "a\u07ffb\u0800c\u00a0d", "\udbff\udfff", "\ud800\udc00x"];
   for (const name of cases) {
     f.set("name", name);
     assert.equal(f.values().name, name, JSON.stringify(name));
+    assert.equal(validateField("ap-ar-v2", "name", name).some((i) => i.params?.rule === "unicode"), false, JSON.stringify(name));
+  }
+  // A lone surrogate, wherever it is, is reported and never stored as text.
+  for (const name of ["\ud800", "\udc00", "a\ud800", "\udc00a", "ab\ud800cd", "\ud800\ud800", "\udc00\ud800", "é\ud83d", `${"é".repeat(63)}\ud800`]) {
+    const items = f.set("name", name);
+    assert.deepEqual(items.map((i) => i.code), ["invalid_format"], JSON.stringify(name));
+    assert.deepEqual(validateField("ap-ar-v2", "name", name), items, JSON.stringify(name));
+    assert.equal(f.values().name, undefined, JSON.stringify(name));
   }
   // A secret's bytes too: the body carries them exactly.
   const was = respond;
