@@ -120,14 +120,27 @@ test("stateless validate leaves no copy of the strings it read in WASM memory", 
 
 test("form.set and validateField leave no copy of a value in WASM memory once the form is freed", () => {
   const bytes = () => Buffer.from(exports.memory.buffer);
-  // Short ASCII (copied by the JS loop), long, and non-ASCII (copied by encodeInto).
-  for (const secret of ["Qq-Short-Secret-7", `Ll-Long-Secret-${"x".repeat(80)}`, "Üü-Secret-Ünicode-9"]) {
+  // Short ones (copied by the JS loop), long, and with a surrogate pair (copied by
+  // encodeInto).
+  for (const secret of ["Qq-Short-Secret-7", `Ll-Long-Secret-${"x".repeat(80)}`, "Üü-Secret-Ünicode-9", "Ee-Secret-🔑-8"]) {
     const f = new ConnectionForm({ apiType: "ap-ar-v2" });
     f.set("password", secret);
     validateField("ap-ar-v2", "devKey", secret);
     assert.ok(f.secretsFilled().password);
     f.free();
     assert.equal(bytes().indexOf(Buffer.from(secret)), -1, secret);
+  }
+  // A lone surrogate after a prefix: the loop copies the prefix before it finds the
+  // surrogate, and the value then goes as "not well formed", with no text at all.
+  // (The entry's words are written over the block's first bytes: look for the end.)
+  for (const prefix of ["Ss-Lone-Prefix-Secret-3-and-its-tail", "Ää-Lone-Prefix-Secret-4-and-its-tail"]) {
+    const tail = Buffer.from(prefix.slice(-16));
+    const f = new ConnectionForm({ apiType: "ap-ar-v2" });
+    assert.equal(f.set("password", `${prefix}\ud800`)[0].code, "invalid_format");
+    assert.equal(bytes().indexOf(tail), -1, `set: ${prefix}`);
+    validateField("ap-ar-v2", "devKey", `${prefix}\udc00`);
+    assert.equal(bytes().indexOf(tail), -1, `validateField: ${prefix}`);
+    f.free();
   }
 });
 

@@ -339,6 +339,9 @@ export function putValue(v) {
       S = ""; // copied already (and keep no reference to it)
       return putWords(n);
     }
+    // Stopped at a surrogate: zero what it copied before it (a value that is not
+    // well formed is sent with no text, so nothing would write over it).
+    block.fill(0, 0, 3 * SHORT);
   }
   begin();
   pushValue(KEY_TEXT, "", v);
